@@ -1,0 +1,63 @@
+"""The fallback cache service: `create_app()` builds the ASGI application."""
+
+import logging
+from pathlib import Path
+
+import connexion
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import RelativeResolver
+from sqlalchemy.exc import OperationalError
+
+from app import db, errors, migrate
+from app.config import Settings
+from app.middleware import RequestGuard
+from app.security import TokenVerifier
+
+SPEC_DIR = Path(__file__).resolve().parent.parent / "openapi"
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
+    """Build the service from the CACHE_* environment, with `overrides` applied (tests).
+
+    Refuses to start on a database whose schema is not at the migration head:
+    this code never creates or alters tables by itself (`cache-api db upgrade` does).
+    """
+    settings = Settings.from_env(overrides)
+    connexion_app = connexion.FlaskApp(
+        __name__,
+        specification_dir=SPEC_DIR,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+    )
+    flask_app = connexion_app.app
+    flask_app.config["CACHE_SETTINGS"] = settings
+    # OPTIONS is answered by the specs' preflight operations, not by Flask.
+    flask_app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    db.init_app(flask_app, settings.database_url)
+    _check_schema(db.engine_of(flask_app))
+
+    for spec in ("cache.yaml", "platform.yaml"):
+        connexion_app.add_api(
+            spec,
+            resolver=RelativeResolver("app.api"),
+            strict_validation=True,
+            validate_responses=settings.validate_responses,
+        )
+    connexion_app.add_middleware(
+        RequestGuard,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        max_body_bytes=settings.max_body_bytes,
+        cors_origins=settings.cors_origins,
+        state={"token_verifier": TokenVerifier(settings)},
+    )
+    errors.register(connexion_app)
+    return connexion_app
+
+
+def _check_schema(engine) -> None:
+    try:
+        migrate.check_at_head(engine)
+    except OperationalError as error:
+        # Start anyway: requests get 503 until the database is back.
+        log.warning("cannot check the database schema, database unreachable: %s", error.orig)

@@ -1,0 +1,17 @@
+"""The SIPRec fallback cache as customers see it: ask about a number, or delete it."""
+
+from app import clock, store
+from app.api import json_response
+from app.db import session
+
+
+def get_status(domain: str, number: str):
+    in_cache = store.siprec_in_cache(session(), domain.lower(), number, clock.now())
+    return json_response({"inCache": in_cache})
+
+
+def delete_entry(domain: str, number: str):
+    db = session()
+    deleted = store.delete_siprec_entry(db, domain.lower(), number, clock.now())
+    db.commit()
+    return json_response({"deleted": deleted})

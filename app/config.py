@@ -1,0 +1,102 @@
+"""Settings: the only place that reads the environment."""
+
+import dataclasses
+import os
+import secrets
+from pathlib import Path
+
+from flask.sansio.scaffold import find_package
+
+SECRET_FILE_NAME = "jwt-secret"
+DATABASE_FILE_NAME = "cache.sqlite3"
+
+
+def default_instance_path() -> Path:
+    """Return the instance folder Flask would pick for this package."""
+    prefix, package_path = find_package(__name__.split(".")[0])
+    if prefix is None:
+        return Path(package_path) / "instance"
+    return Path(prefix) / "var" / "cache-api-instance"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    jwt_secret: str | None
+    jwks_url: str | None
+    jwks_file: str | None
+    jwt_issuer: str
+    jwt_audience: str
+    cors_origins: tuple[str, ...]
+    # Off in production: Connexion re-validates every response body.
+    validate_responses: bool = False
+    # Allowed clock skew between the token issuer and this service, in seconds.
+    jwt_leeway: int = 30
+    max_body_bytes: int = 64 * 1024
+    # Whether the database URL is the embedded default (the dev server may migrate it).
+    embedded_database: bool = False
+
+    @property
+    def uses_jwks(self) -> bool:
+        return bool(self.jwks_url or self.jwks_file)
+
+    @classmethod
+    def from_env(cls, overrides: dict | None = None) -> "Settings":
+        """Build the settings from CACHE_* variables, then apply overrides (tests)."""
+        env = os.environ
+        overrides = dict(overrides or {})
+        instance_path = Path(
+            overrides.pop("instance_path", None)
+            or env.get("CACHE_INSTANCE_PATH")
+            or default_instance_path()
+        )
+        database_url = env.get("CACHE_DATABASE_URL") or ""
+        values = dict(
+            instance_path=instance_path,
+            database_url=database_url
+            or f"sqlite:///{instance_path / DATABASE_FILE_NAME}",
+            embedded_database=not database_url,
+            jwt_secret=env.get("CACHE_JWT_SECRET") or None,
+            jwks_url=env.get("CACHE_JWT_JWKS_URL") or None,
+            jwks_file=env.get("CACHE_JWT_JWKS_FILE") or None,
+            jwt_issuer=env.get("CACHE_JWT_ISSUER") or "cache-api",
+            jwt_audience=env.get("CACHE_JWT_AUDIENCE") or "cache-api",
+            cors_origins=tuple(
+                origin.strip()
+                for origin in (env.get("CACHE_CORS_ORIGINS") or "*").split(",")
+                if origin.strip()
+            ),
+        )
+        if "database_url" in overrides:
+            overrides.setdefault("embedded_database", False)
+        values.update(overrides)
+        settings = cls(**values)
+        if not settings.uses_jwks and not settings.jwt_secret:
+            settings = dataclasses.replace(
+                settings, jwt_secret=development_secret(instance_path)
+            )
+        return settings
+
+
+def development_secret(instance_path: Path) -> str:
+    """Return the development HS256 secret, creating it once in the instance folder.
+
+    Several workers may start at once: each writes a candidate to a private
+    file and links it into place; the link is atomic, so the first one wins
+    and every process reads the same secret.
+    """
+    path = instance_path / SECRET_FILE_NAME
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        candidate = instance_path / f".{SECRET_FILE_NAME}.{os.getpid()}"
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,109 @@
+"""Every error the service answers, as one problem+json format.
+
+RFC 9457 fields, plus `"success": false` like every other answer of the API,
+plus `errors` (field and message) when the problem is about fields.
+"""
+
+import json
+import logging
+
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionResponse
+from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+# Seconds a client should wait before retrying when the database is down.
+RETRY_AFTER_SECONDS = 5
+
+log = logging.getLogger(__name__)
+
+
+def problem_body(status: int, detail: str, errors: dict[str, str] | None = None) -> bytes:
+    body = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "success": False,
+    }
+    if errors:
+        body["errors"] = [{"field": field, "message": message} for field, message in errors.items()]
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def problem(
+    status: int, detail: str, errors: dict[str, str] | None = None, headers: dict | None = None
+) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=status,
+        mimetype=PROBLEM_MEDIA_TYPE,
+        body=problem_body(status, detail, errors),
+        headers=headers,
+    )
+
+
+def field_messages(messages, prefix: str = "") -> dict[str, str]:
+    """Flatten marshmallow's nested messages to {"command.action.destAddr": "..."}."""
+    if isinstance(messages, list) and all(isinstance(item, str) for item in messages):
+        return {prefix or "body": " ".join(messages)}
+    if isinstance(messages, dict):
+        flat: dict[str, str] = {}
+        for key, value in messages.items():
+            flat.update(field_messages(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    return {prefix or "body": str(messages)}
+
+
+def handle_problem(_request, error: ProblemException) -> ConnexionResponse:
+    return problem(error.status, str(error.detail or error.title or ""), headers=error.headers)
+
+
+def handle_http_error(_request, error: HTTPException) -> ConnexionResponse:
+    return problem(error.status_code, str(error.detail), headers=error.headers)
+
+
+def handle_validation_error(_request, error: ValidationError) -> ConnexionResponse:
+    errors = field_messages(error.messages)
+    detail = "; ".join(f"{field}: {message}" for field, message in errors.items())
+    return problem(400, detail, errors)
+
+
+def handle_bad_encoding(_request, _error: UnicodeDecodeError) -> ConnexionResponse:
+    return problem(400, "The request body is not valid UTF-8.")
+
+
+def handle_database_error(_request, error: DBAPIError) -> ConnexionResponse:
+    log.error("database unavailable: %s", error.orig.__class__.__name__ if error.orig else error)
+    return problem(
+        503,
+        "The cache's database cannot be reached; retry later.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def handle_unexpected(_request, error: Exception) -> ConnexionResponse:
+    log.exception("unhandled error", exc_info=error)
+    return problem(500, "The service failed to handle the request.")
+
+
+def register(connexion_app) -> None:
+    """Route every kind of error to its problem+json answer."""
+    connexion_app.add_error_handler(ProblemException, handle_problem)
+    connexion_app.add_error_handler(HTTPException, handle_http_error)
+    connexion_app.add_error_handler(ValidationError, handle_validation_error)
+    connexion_app.add_error_handler(UnicodeDecodeError, handle_bad_encoding)
+    connexion_app.add_error_handler(DBAPIError, handle_database_error)
+    connexion_app.add_error_handler(Exception, handle_unexpected)

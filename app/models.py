@@ -1,0 +1,40 @@
+"""The two caches, keyed by (domain, number); domains are stored lower-case."""
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, key_string
+
+DOMAIN_LENGTH = 253
+NUMBER_LENGTH = 64
+
+
+class IvrFallback(Base):
+    """The command the platform runs for calls to a number when the customer cannot be asked."""
+
+    __tablename__ = "ivr_fallback"
+
+    domain: Mapped[str] = mapped_column(key_string(DOMAIN_LENGTH), primary_key=True)
+    number: Mapped[str] = mapped_column(key_string(NUMBER_LENGTH), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    # The command exactly as posted; JSON (not JSONB) keeps it as sent.
+    command: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Unix seconds at which the entry expires (the API's `ttl`).
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+    # The token's `sub` that wrote the entry, for audit.
+    updated_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class SiprecFallback(Base):
+    """A number whose calls are recorded when the customer's system cannot be asked."""
+
+    __tablename__ = "siprec_fallback"
+
+    domain: Mapped[str] = mapped_column(key_string(DOMAIN_LENGTH), primary_key=True)
+    number: Mapped[str] = mapped_column(key_string(NUMBER_LENGTH), primary_key=True)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+    updated_by: Mapped[str | None] = mapped_column(String(255))

@@ -1,0 +1,160 @@
+"""Bearer-token checks: who the caller is (401) and what it may do (403).
+
+Connexion calls `authorize_public` / `authorize_platform` (named in the specs
+as `x-bearerInfoFunc`) before it validates the request, so a caller without
+rights to a domain learns nothing about it, not even whether its body is valid.
+"""
+
+from pathlib import Path
+
+import jwt
+from connexion.exceptions import ProblemException
+
+from app.config import Settings
+
+READ_SCOPE = "cache/read"
+WRITE_SCOPE = "cache/write"
+PLATFORM_SCOPE = "cache/platform"
+ALL_DOMAINS = "*"
+# Asymmetric algorithms accepted with JWKS keys; HS256 only with the shared secret.
+KEY_ALGORITHMS = ["RS256", "ES256"]
+JWKS_FETCH_TIMEOUT_SECONDS = 5
+JWKS_CACHE_SECONDS = 300
+
+
+def unauthorized(detail: str) -> ProblemException:
+    return ProblemException(
+        status=401,
+        title="Unauthorized",
+        detail=detail,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+def forbidden(detail: str) -> ProblemException:
+    return ProblemException(status=403, title="Forbidden", detail=detail)
+
+
+class TokenVerifier:
+    """Verify a JWT's signature and registered claims with the configured keys."""
+
+    def __init__(self, settings: Settings):
+        self._settings = settings
+        self._jwks_client = None
+        self._jwks_file_keys = None
+        if settings.jwks_url:
+            self._jwks_client = jwt.PyJWKClient(
+                settings.jwks_url,
+                cache_keys=True,
+                lifespan=JWKS_CACHE_SECONDS,
+                timeout=JWKS_FETCH_TIMEOUT_SECONDS,
+            )
+        elif settings.jwks_file:
+            self._jwks_file_keys = jwt.PyJWKSet.from_json(
+                Path(settings.jwks_file).read_text()
+            )
+
+    def claims(self, token: str) -> dict:
+        """Return the token's claims, or raise a 401 problem that says what is wrong."""
+        try:
+            key, algorithms = self._key_for(token)
+            return jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=self._settings.jwt_audience,
+                issuer=self._settings.jwt_issuer,
+                leeway=self._settings.jwt_leeway,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise unauthorized("The token has expired.") from None
+        except jwt.ImmatureSignatureError:
+            raise unauthorized("The token is not valid yet.") from None
+        except jwt.InvalidAudienceError:
+            raise unauthorized("The token is for another audience.") from None
+        except jwt.InvalidIssuerError:
+            raise unauthorized("The token is from another issuer.") from None
+        except jwt.MissingRequiredClaimError as error:
+            raise unauthorized(f"The token lacks the '{error.claim}' claim.") from None
+        except jwt.InvalidSignatureError:
+            raise unauthorized("The token's signature is not valid.") from None
+        except (jwt.InvalidTokenError, jwt.PyJWKClientError, jwt.PyJWKSetError):
+            raise unauthorized("The token is malformed or not signed with a known key.") from None
+
+    def _key_for(self, token: str):
+        if self._jwks_client is not None:
+            # Fetches the key set on first use and again on an unknown `kid`.
+            return self._jwks_client.get_signing_key_from_jwt(token).key, KEY_ALGORITHMS
+        if self._jwks_file_keys is not None:
+            kid = jwt.get_unverified_header(token).get("kid")
+            keys = self._jwks_file_keys.keys
+            if kid is not None:
+                keys = [key for key in keys if key.key_id == kid]
+            if len(keys) != 1:
+                raise jwt.InvalidTokenError("no single key matches the token's kid")
+            return keys[0].key, KEY_ALGORITHMS
+        return self._settings.jwt_secret, ["HS256"]
+
+
+def granted_domains(claims: dict) -> set[str]:
+    domains = claims.get("domains")
+    if not isinstance(domains, list):
+        return set()
+    return {domain.lower() for domain in domains if isinstance(domain, str)}
+
+
+def granted_scopes(claims: dict) -> set[str]:
+    scopes: set[str] = set()
+    for claim in ("scope", "scp"):
+        value = claims.get(claim)
+        if isinstance(value, str):
+            scopes.update(value.split())
+        elif isinstance(value, list):
+            scopes.update(item for item in value if isinstance(item, str))
+    return scopes
+
+
+def authorize(token: str, request, required_scope: str) -> dict:
+    """Return the claims of a token that grants the path's domain and the scope."""
+    claims = request.state.token_verifier.claims(token)
+    domain = request.path_params.get("domain", "").lower()
+    domains = granted_domains(claims)
+    if ALL_DOMAINS not in domains and domain not in domains:
+        raise forbidden(f"The token does not grant the domain '{domain}'.")
+    if required_scope not in granted_scopes(claims):
+        raise forbidden(f"The token lacks the '{required_scope}' scope.")
+    return claims
+
+
+def authorize_public(token: str, request) -> dict:
+    """The public API: reading needs cache/read, changing needs cache/write."""
+    scope = READ_SCOPE if request.method in ("GET", "HEAD") else WRITE_SCOPE
+    return authorize(token, request, scope)
+
+
+def authorize_platform(token: str, request) -> dict:
+    """The platform API: every operation needs cache/platform."""
+    return authorize(token, request, PLATFORM_SCOPE)
+
+
+def mint_token(
+    settings: Settings, domains: list[str], scopes: list[str], ttl: int, subject: str, now: int
+) -> str:
+    """Sign a development token with the shared secret (`cache-api token`)."""
+    if settings.uses_jwks:
+        raise RuntimeError(
+            "tokens can only be minted with the shared secret; this service is "
+            "configured with JWKS keys (CACHE_JWT_JWKS_URL / CACHE_JWT_JWKS_FILE)"
+        )
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": subject,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl,
+        "domains": domains,
+        "scope": " ".join(scopes),
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
