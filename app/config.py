@@ -34,6 +34,9 @@ class Settings:
     # Allowed clock skew between the token issuer and this service, in seconds.
     jwt_leeway: int = 30
     max_body_bytes: int = 64 * 1024
+    # Least seconds between two JWKS fetches forced by unknown `kid`s: a
+    # rotated key is picked up within this, and garbage kids cannot hammer the IdP.
+    jwks_refresh_cooldown: float = 30
     # Whether the database URL is the embedded default (the dev server may migrate it).
     embedded_database: bool = False
 

@@ -50,6 +50,8 @@ def problem(
     return ConnexionResponse(
         status_code=status,
         mimetype=PROBLEM_MEDIA_TYPE,
+        # Both: Connexion's Flask layer reads content_type, its error layer mimetype.
+        content_type=PROBLEM_MEDIA_TYPE,
         body=problem_body(status, detail, errors),
         headers=headers,
     )
@@ -67,12 +69,23 @@ def field_messages(messages, prefix: str = "") -> dict[str, str]:
     return {prefix or "body": str(messages)}
 
 
+def _challenge(status: int, headers) -> dict:
+    """Every 401 tells the client which scheme to use (RFC 6750), Connexion's own too."""
+    headers = dict(headers or {})
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    return headers
+
+
 def handle_problem(_request, error: ProblemException) -> ConnexionResponse:
-    return problem(error.status, str(error.detail or error.title or ""), headers=error.headers)
+    detail = str(error.detail or error.title or "")
+    return problem(error.status, detail, headers=_challenge(error.status, error.headers))
 
 
 def handle_http_error(_request, error: HTTPException) -> ConnexionResponse:
-    return problem(error.status_code, str(error.detail), headers=error.headers)
+    return problem(
+        error.status_code, str(error.detail), headers=_challenge(error.status_code, error.headers)
+    )
 
 
 def handle_validation_error(_request, error: ValidationError) -> ConnexionResponse:

@@ -48,6 +48,7 @@ class TokenVerifier:
                 cache_keys=True,
                 lifespan=JWKS_CACHE_SECONDS,
                 timeout=JWKS_FETCH_TIMEOUT_SECONDS,
+                cooldown_duration=settings.jwks_refresh_cooldown,
             )
         elif settings.jwks_file:
             self._jwks_file_keys = jwt.PyJWKSet.from_json(
@@ -105,12 +106,13 @@ def granted_domains(claims: dict) -> set[str]:
 
 
 def granted_scopes(claims: dict) -> set[str]:
+    """`scope` is a space-separated string (RFC 8693); `scp` a string or an array."""
     scopes: set[str] = set()
     for claim in ("scope", "scp"):
         value = claims.get(claim)
         if isinstance(value, str):
-            scopes.update(value.split())
-        elif isinstance(value, list):
+            scopes.update(value.split(" "))
+        elif claim == "scp" and isinstance(value, list):
             scopes.update(item for item in value if isinstance(item, str))
     return scopes
 

@@ -1,0 +1,142 @@
+"""Fixtures: the real app on a real, migrated database, tokens and a clock."""
+
+import os
+import time
+
+import jwt
+import pytest
+from sqlalchemy import create_engine, delete
+
+from app import clock, create_app, migrate
+from app.models import IvrFallback, SiprecFallback
+
+SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+ISSUER = AUDIENCE = "cache-api"
+DOMAIN = "example.com"
+READ, WRITE, PLATFORM = "cache/read", "cache/write", "cache/platform"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clean_environment():
+    """The developer's own CACHE_* settings must not leak into the tests."""
+    saved = {name: os.environ.pop(name) for name in list(os.environ) if name.startswith("CACHE_")}
+    yield
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, clean_environment):
+    """A database migrated to head with the real migrations, for the whole run."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'cache.sqlite3'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def empty_tables(request):
+    """Each test starts with empty caches (only for tests that use the database)."""
+    if "database_url" not in request.fixturenames:
+        yield
+        return
+    yield
+    engine = create_engine(request.getfixturevalue("database_url"))
+    with engine.begin() as connection:
+        connection.execute(delete(IvrFallback))
+        connection.execute(delete(SiprecFallback))
+    engine.dispose()
+
+
+class Clock:
+    """The service's clock, set by the test; starts at the real time (tokens use it)."""
+
+    def __init__(self):
+        self.now = int(time.time())
+
+    def advance(self, seconds: int) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch):
+    fixed = Clock()
+    monkeypatch.setattr(clock, "now", lambda: fixed.now)
+    return fixed
+
+
+@pytest.fixture
+def settings_overrides(tmp_path, database_url):
+    return {
+        "instance_path": tmp_path / "instance",
+        "database_url": database_url,
+        "jwt_secret": SECRET,
+        "validate_responses": True,
+    }
+
+
+@pytest.fixture
+def app(settings_overrides):
+    return create_app(settings_overrides)
+
+
+@pytest.fixture
+def client(app):
+    with app.test_client() as test_client:
+        yield test_client
+
+
+def make_token(
+    domains=(DOMAIN,), scopes=(READ, WRITE), key=SECRET, algorithm="HS256", headers=None, **claims
+) -> str:
+    now = int(time.time())
+    payload = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "tester",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        # Lists are sent as lists; a string or None (omitted) as they are, for odd claims.
+        "domains": domains if isinstance(domains, str) or domains is None else list(domains),
+        "scope": " ".join(scopes),
+    }
+    payload.update(claims)
+    payload = {name: value for name, value in payload.items() if value is not None}
+    return jwt.encode(payload, key, algorithm=algorithm, headers=headers)
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def auth():
+    """Headers of a read+write token for example.com."""
+    return bearer(make_token())
+
+
+@pytest.fixture
+def platform_auth():
+    return bearer(make_token(scopes=(PLATFORM,)))
+
+
+@pytest.fixture
+def stored(engine):
+    """A callable returning every stored row of both caches, to check that nothing changed."""
+
+    def rows() -> dict:
+        with engine.connect() as connection:
+            return {
+                model.__tablename__: sorted(
+                    tuple(row) for row in connection.execute(model.__table__.select())
+                )
+                for model in (IvrFallback, SiprecFallback)
+            }
+
+    return rows
