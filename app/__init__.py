@@ -13,6 +13,7 @@ from app import db, errors, migrate
 from app.config import Settings
 from app.middleware import RequestGuard
 from app.security import TokenVerifier
+from app.validation import NamingParameterValidator
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "openapi"
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
             spec,
             resolver=RelativeResolver("app.api"),
             strict_validation=True,
+            validator_map={"parameter": NamingParameterValidator},
             validate_responses=settings.validate_responses,
         )
     connexion_app.add_middleware(

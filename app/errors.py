@@ -6,6 +6,7 @@ plus `errors` (field and message) when the problem is about fields.
 
 import json
 import logging
+import re
 
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionResponse
@@ -27,6 +28,8 @@ TITLES = {
 }
 # Seconds a client should wait before retrying when the database is down.
 RETRY_AFTER_SECONDS = 5
+
+SCHEMA_ERROR = re.compile(r"(?P<message>.*) - '(?P<field>[^']*)'", re.DOTALL)
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +82,10 @@ def _challenge(status: int, headers) -> dict:
 
 def handle_problem(_request, error: ProblemException) -> ConnexionResponse:
     detail = str(error.detail or error.title or "")
-    return problem(error.status, detail, headers=_challenge(error.status, error.headers))
+    # Connexion's schema errors read "<message> - '<field path>'": name the field.
+    field_error = SCHEMA_ERROR.fullmatch(detail)
+    errors = {field_error["field"]: field_error["message"]} if field_error else None
+    return problem(error.status, detail, errors, headers=_challenge(error.status, error.headers))
 
 
 def handle_http_error(_request, error: HTTPException) -> ConnexionResponse:

@@ -1,0 +1,219 @@
+"""Bad input: a 4xx problem+json that names what is wrong, and stored data untouched."""
+
+import json
+
+import pytest
+
+from app.schemas import CALL_ONLY_FIELDS
+from tests.conftest import DOMAIN, bearer, make_token
+
+BASE = f"/cache/{DOMAIN}/ivrfallback"
+ENTRY = f"{BASE}/1"
+CALL = {"type": "call", "destAddr": "sip:a@example.com"}
+
+
+@pytest.fixture
+def seeded(client, auth, stored):
+    """One stored entry per cache, and a check that it is still exactly as it was."""
+    body = {"mode": "always", "command": {"action": CALL}}
+    assert client.post(ENTRY, json=body, headers=auth).status_code == 200
+    before = stored()
+    yield
+    assert stored() == before
+
+
+def assert_problem(response, status, *mentions):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["access-control-allow-origin"] == "*"
+    body = response.json()
+    assert body["success"] is False and body["status"] == status
+    for mention in mentions:
+        assert mention in body["detail"], body
+
+
+# --- paths ---------------------------------------------------------------------------------
+
+BAD_DOMAINS = [
+    "a" * 254,
+    "exa_mple.com",
+    "-example.com",
+    "example..com",
+    "ex%20ample.com",
+    "example.com%0A",
+    "%E2%80%AEexample.com",
+]
+BAD_NUMBERS = [
+    "1" * 65,
+    "with%20space",
+    "semi;colon",
+    "%C3%A5",
+    "%E2%80%AE1",
+    "%25",
+]
+
+
+@pytest.mark.parametrize("domain", BAD_DOMAINS)
+@pytest.mark.parametrize("method", ["get", "options"])
+def test_bad_domains_are_400(client, auth, seeded, domain, method):
+    assert_problem(client.request(method, f"/cache/{domain}/ivrfallback", headers=auth), 400)
+
+
+@pytest.mark.parametrize("domain", BAD_DOMAINS)
+def test_bad_domains_are_400_for_any_token(client, seeded, domain):
+    everything = bearer(make_token(domains=["*"]))
+    assert_problem(client.get(f"/cache/{domain}/ivrfallback/1", headers=everything), 400)
+
+
+@pytest.mark.parametrize("number", BAD_NUMBERS)
+@pytest.mark.parametrize("method", ["get", "post", "delete", "options"])
+def test_bad_numbers_are_400(client, auth, seeded, number, method):
+    body = {"mode": "always", "command": {"action": CALL}} if method == "post" else None
+    for path in (f"{BASE}/{number}", f"/cache/{DOMAIN}/siprecfallback/{number}"):
+        if method == "post" and "siprec" in path:
+            continue
+        assert_problem(client.request(method, path, headers=auth, json=body), 400, "number")
+
+
+@pytest.mark.parametrize("path", [f"{BASE}/a%0Ab", f"{BASE}/a%00b", f"{BASE}/%7F",
+                                  "/cache/example.com%0D%0A/ivrfallback"])
+def test_control_characters_in_paths_are_400(client, auth, seeded, path):
+    assert_problem(client.get(path, headers=auth), 400, "control characters")
+
+
+def test_parameter_errors_name_the_parameter(client, auth):
+    response = client.get(f"{BASE}/a%20b", headers=auth)
+    assert response.json()["errors"][0]["field"] == "number"
+
+
+def test_encoded_slash_in_a_number_is_not_a_number(client, auth, seeded):
+    response = client.get(f"{BASE}/a%2Fb", headers=auth)
+    assert response.status_code in (400, 404)
+    assert response.json()["success"] is False
+
+
+# --- bodies --------------------------------------------------------------------------------
+
+
+def post_raw(client, auth, content: bytes, content_type="application/json"):
+    return client.post(ENTRY, content=content, headers={**auth, "Content-Type": content_type})
+
+
+@pytest.mark.parametrize("content", [b"{", b"not json", b"", b"{\"mode\": 'always'}"])
+def test_body_that_is_not_json_is_400(client, auth, seeded, content):
+    assert_problem(post_raw(client, auth, content), 400)
+
+
+def test_body_that_is_not_utf8_is_400(client, auth, seeded):
+    assert_problem(post_raw(client, auth, b'{"mode": "\xff\xfe"}'), 400)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                          "application/xml"])
+def test_body_that_is_not_application_json_is_415(client, auth, seeded, content_type):
+    body = json.dumps({"mode": "always", "command": {"action": CALL}}).encode()
+    assert_problem(post_raw(client, auth, body, content_type), 415)
+
+
+def test_body_over_64_kib_is_413(client, auth, seeded):
+    body = {"mode": "always", "command": {"action": {**CALL, "sipFrom": "x" * 70_000}}}
+    assert_problem(post_raw(client, auth, json.dumps(body).encode()), 413, "64 KiB")
+
+
+def test_body_over_64_kib_without_length_is_413(client, auth, seeded):
+    def chunks():
+        for _ in range(70):
+            yield b" " * 1024
+
+    assert_problem(client.post(ENTRY, content=chunks(), headers={
+        **auth, "Content-Type": "application/json"}), 413)
+
+
+BAD_BODIES = {
+    "array": ([], "object"),
+    "missing mode": ({"command": {"action": CALL}}, "mode"),
+    "missing command": ({"mode": "always"}, "command"),
+    "missing action": ({"mode": "always", "command": {}}, "action"),
+    "missing type": ({"mode": "always", "command": {"action": {"destAddr": "x"}}}, "type"),
+    "mode case": ({"mode": "Always", "command": {"action": CALL}}, "mode"),
+    "type case": ({"mode": "always", "command": {"action": {**CALL, "type": "CALL"}}}, "type"),
+    "unknown type": ({"mode": "always", "command": {"action": {"type": "transfer"}}}, "type"),
+    "null mode": ({"mode": None, "command": {"action": CALL}}, "mode"),
+    "null destAddr": ({"mode": "always", "command": {"action": {**CALL, "destAddr": None}}},
+                      "destAddr"),
+    "null command": ({"mode": "always", "command": None}, "command"),
+    "unknown top field": ({"mode": "always", "command": {"action": CALL}, "ttl": 5}, "ttl"),
+    "unknown command field": ({"mode": "always", "command": {"action": CALL, "x": 1}}, "x"),
+    "unknown action field": ({"mode": "always", "command": {"action": {**CALL, "dest": "y"}}},
+                             "dest"),
+    "call without destAddr": ({"mode": "always", "command": {"action": {"type": "call"}}},
+                              "destAddr"),
+    "ring time zero": ({"mode": "always", "command": {"action": {**CALL, "maxRingTime": 0}}},
+                       "maxRingTime"),
+    "ring time text": ({"mode": "always", "command": {"action": {**CALL, "maxRingTime": "30"}}},
+                       "maxRingTime"),
+    "ring time fraction": ({"mode": "always",
+                            "command": {"action": {**CALL, "maxRingTime": 1.5}}}, "maxRingTime"),
+    "x header without X-": ({"mode": "always",
+                             "command": {"action": {**CALL, "xHeaders": {"Foo": "1"}}}},
+                            "xHeaders.Foo"),
+    "p header without P-": ({"mode": "always",
+                             "command": {"action": {**CALL, "pHeaders": {"X-Foo": "1"}}}},
+                            "pHeaders.X-Foo"),
+    "header name not a token": ({"mode": "always",
+                                 "command": {"action": {**CALL, "xHeaders": {"X-a b": "1"}}}},
+                                "xHeaders.X-a b"),
+    "header name with colon": ({"mode": "always",
+                                "command": {"action": {**CALL, "xHeaders": {"X-a:": "1"}}}},
+                               "xHeaders"),
+    "header value with CRLF": ({"mode": "always", "command": {
+        "action": {**CALL, "xHeaders": {"X-A": "1\r\nVia: evil"}}}}, "X-A"),
+    "copy header not a token": ({"mode": "always",
+                                 "command": {"action": {**CALL, "copyHeaders": ["a b"]}}},
+                                "copyHeaders"),
+    "contact parameter not a token": ({"mode": "always", "command": {
+        "action": {**CALL, "contactParameters": {"a=b": "c"}}}}, "contactParameters"),
+    "phrase with two sources": ({"mode": "always", "command": {
+        "action": CALL, "phrases": [{"fileName": "a.wav", "awsTTSParameters": {}}]}}, "phrases.0"),
+    "phrase without source": ({"mode": "always", "command": {
+        "action": CALL, "phrases": [{"format": "wav"}]}}, "phrases.0"),
+    "null in tts parameters": ({"mode": "always", "command": {
+        "action": CALL, "phrases": [{"googleTTSParameters": {"voice": None}}]}},
+        "phrases.0.googleTTSParameters.voice"),
+}
+
+
+@pytest.mark.parametrize("body, field", BAD_BODIES.values(), ids=BAD_BODIES)
+def test_bad_bodies_are_400_naming_the_field(client, auth, seeded, body, field):
+    assert_problem(client.post(ENTRY, json=body, headers=auth), 400, field)
+
+
+@pytest.mark.parametrize("field", CALL_ONLY_FIELDS)
+def test_call_only_fields_are_refused_on_hangup(client, auth, seeded, field):
+    value = {"maxRingTime": 30, "xHeaders": {"X-A": "1"}, "pHeaders": {"P-A": "1"},
+             "contactParameters": {"a": "1"}, "contactUserParameters": {"a": "1"},
+             "copyHeaders": ["X-A"]}.get(field, "sip:x@example.com")
+    body = {"mode": "always", "command": {"action": {"type": "hangup", field: value}}}
+    response = client.post(ENTRY, json=body, headers=auth)
+    assert_problem(response, 400, f"action.{field}", "hangup")
+
+
+@pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity"])
+def test_non_finite_numbers_are_400(client, auth, seeded, literal):
+    content = b'{"mode":"always","expiration":' + literal + b',"command":{"action":{"type":"hangup"}}}'
+    assert_problem(post_raw(client, auth, content), 400)
+
+
+def test_non_finite_numbers_inside_tts_parameters_are_400(client, auth, seeded):
+    content = (b'{"mode":"always","command":{"action":{"type":"hangup"},'
+               b'"phrases":[{"googleTTSParameters":{"rate":NaN}}]}}')
+    assert_problem(post_raw(client, auth, content), 400)
+
+
+def test_unknown_query_parameters_are_400(client, auth, seeded):
+    assert_problem(client.get(f"{BASE}?limit=5", headers=auth), 400, "limit")
+
+
+def test_unknown_methods_are_405(client, auth, seeded):
+    assert_problem(client.put(ENTRY, json={}, headers=auth), 405)
+    assert_problem(client.patch(BASE, json={}, headers=auth), 405)
