@@ -1,0 +1,72 @@
+"""The operator's commands, on the embedded defaults of an instance folder."""
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.cli import main
+from tests.conftest import DOMAIN, bearer
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    monkeypatch.setenv("CACHE_INSTANCE_PATH", str(tmp_path / "instance"))
+    return tmp_path / "instance"
+
+
+def run(*args) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+def test_minted_token_is_accepted_by_the_server_on_embedded_defaults(instance):
+    run("db", "upgrade")
+    token = run("token", "--domain", DOMAIN)
+
+    app = create_app()
+    with app.test_client() as client:
+        assert client.get(f"/cache/{DOMAIN}/ivrfallback", headers=bearer(token)).status_code == 200
+        assert client.get("/cache/other.example/ivrfallback", headers=bearer(token)).status_code == 403
+    assert (instance / "jwt-secret").stat().st_mode & 0o077 == 0
+
+
+def test_token_scopes_and_ttl(instance):
+    run("db", "upgrade")
+    reader = run("token", "--domain", DOMAIN, "--scope", "cache/read", "--ttl", "60")
+    with create_app().test_client() as client:
+        assert client.get(f"/cache/{DOMAIN}/ivrfallback", headers=bearer(reader)).status_code == 200
+        response = client.delete(f"/cache/{DOMAIN}/ivrfallback/1", headers=bearer(reader))
+        assert response.status_code == 403
+
+
+def test_token_refuses_unknown_scopes(instance):
+    result = CliRunner().invoke(main, ["token", "--domain", DOMAIN, "--scope", "admin"])
+    assert result.exit_code == 2
+
+
+def test_purge_deletes_only_expired_entries(instance, frozen_clock):
+    run("db", "upgrade")
+    engine = create_engine(f"sqlite:///{instance / 'cache.sqlite3'}")
+    now = frozen_clock.now
+    with engine.begin() as connection:
+        for number, expires_at in (("old", now - 1), ("edge", now), ("live", now + 1)):
+            connection.execute(text(
+                "INSERT INTO siprec_fallback (domain, number, expires_at, updated_at) "
+                "VALUES ('example.com', :number, :expires_at, 0)"
+            ), {"number": number, "expires_at": expires_at})
+            connection.execute(text(
+                "INSERT INTO ivr_fallback (domain, number, mode, command, expires_at, updated_at) "
+                "VALUES ('example.com', :number, 'always', '{}', :expires_at, 0)"
+            ), {"number": number, "expires_at": expires_at})
+
+    result = CliRunner().invoke(main, ["purge", "--batch-size", "1"], catch_exceptions=False)
+
+    assert result.exit_code == 0
+    assert "purged 4" in result.output
+    with engine.connect() as connection:
+        for table in ("ivr_fallback", "siprec_fallback"):
+            numbers = connection.execute(text(f"SELECT number FROM {table}")).scalars().all()
+            assert numbers == ["live"]
+    engine.dispose()

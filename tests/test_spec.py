@@ -1,0 +1,47 @@
+"""The specs state the contract's facts, and the code agrees with them."""
+
+from pathlib import Path
+
+import yaml
+
+from app.security import DOMAIN_PATTERN
+
+SPECS = Path(__file__).resolve().parent.parent / "openapi"
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((SPECS / name).read_text())
+
+
+def test_public_spec_serves_the_three_paths_under_cache():
+    spec = load("cache.yaml")
+    assert spec["servers"] == [{"url": "/cache"}]
+    assert {path: sorted(ops.keys() - {"parameters"}) for path, ops in spec["paths"].items()} == {
+        "/{domain}/ivrfallback": ["get", "options"],
+        "/{domain}/ivrfallback/{number}": ["delete", "get", "options", "post"],
+        "/{domain}/siprecfallback/{number}": ["delete", "get", "options"],
+    }
+
+
+def test_every_operation_but_options_needs_jwt_authorizer():
+    spec = load("cache.yaml")
+    assert spec["security"] == [{"jwtAuthorizer": []}]
+    assert spec["components"]["securitySchemes"]["jwtAuthorizer"]["scheme"] == "bearer"
+    for operations in spec["paths"].values():
+        for method, operation in operations.items():
+            if method == "options":
+                assert operation["security"] == []
+            elif method != "parameters":
+                assert "security" not in operation
+
+
+def test_platform_spec_has_its_own_base_path_and_scheme():
+    spec = load("platform.yaml")
+    assert spec["servers"] == [{"url": "/platform"}]
+    assert spec["security"] == [{"platformAuthorizer": []}]
+
+
+def test_domain_pattern_in_code_is_the_spec_pattern():
+    domain = load("cache.yaml")["components"]["parameters"]["domain"]["schema"]
+    assert DOMAIN_PATTERN.pattern == domain["pattern"]
+    assert domain["maxLength"] == 253
