@@ -1,19 +1,24 @@
 """The fallback cache service: `create_app()` builds the ASGI application."""
 
 import logging
+import warnings
 from pathlib import Path
 
-import connexion
-from connexion.middleware import MiddlewarePosition
-from connexion.options import SwaggerUIOptions
-from connexion.resolver import RelativeResolver
-from sqlalchemy.exc import OperationalError
+# Connexion imports Starlette's test client at import time, which warns on every
+# command (`cache-api token` included) that httpx is deprecated there; not ours to fix.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
-from app import db, errors, migrate
-from app.config import Settings
-from app.middleware import RequestGuard
-from app.security import TokenVerifier
-from app.validation import NamingParameterValidator
+import connexion  # noqa: E402
+from connexion.middleware import MiddlewarePosition  # noqa: E402
+from connexion.options import SwaggerUIOptions  # noqa: E402
+from connexion.resolver import RelativeResolver  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
+
+from app import db, errors, migrate  # noqa: E402
+from app.config import Settings  # noqa: E402
+from app.middleware import RequestGuard  # noqa: E402
+from app.security import TokenVerifier  # noqa: E402
+from app.validation import NamingParameterValidator  # noqa: E402
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "openapi"
 log = logging.getLogger(__name__)
