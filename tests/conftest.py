@@ -1,11 +1,14 @@
 """Fixtures: the real app on a real, migrated database, tokens and a clock."""
 
+import contextlib
 import os
+import secrets
 import time
 
 import jwt
 import pytest
-from sqlalchemy import create_engine, delete
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.exc import OperationalError
 
 from app import clock, create_app, migrate
 from app.models import IvrFallback, SiprecFallback
@@ -24,12 +27,57 @@ def clean_environment():
     os.environ.update(saved)
 
 
+# The PostgreSQL server the `postgresql` tox environment runs against; each run
+# creates its own database there and drops it at the end.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CACHE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+ON_POSTGRES = os.environ.get("CACHE_TEST_ENGINE") == "postgresql"
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory, clean_environment):
     """A database migrated to head with the real migrations, for the whole run."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'cache.sqlite3'}"
-    migrate.upgrade(url)
-    return url
+    with new_database(tmp_path_factory.mktemp("db")) as url:
+        migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(tmp_path, clean_environment):
+    """A database of this run's engine with nothing in it, not even migrations."""
+    with new_database(tmp_path) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def new_database(folder):
+    """A new SQLite file in `folder`, or a new PostgreSQL database dropped afterwards."""
+    if not ON_POSTGRES:
+        yield f"sqlite:///{folder / 'cache.sqlite3'}"
+        return
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT",
+                          connect_args={"connect_timeout": 3})
+    try:
+        admin.connect().close()
+    except OperationalError as error:
+        admin.dispose()
+        pytest.exit(
+            f"SKIPPED the PostgreSQL run: no server answers at {admin.url} ({error.orig}). "
+            "Start one, or set CACHE_TEST_POSTGRES_URL.",
+            returncode=0,
+        )
+    name = f"cache_test_{os.getpid()}_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ def test_models_and_migrations_do_not_drift(database_url):
     assert differences == []
 
 
-def test_upgrade_then_downgrade_to_base_and_back(tmp_path):
-    url = f"sqlite:///{tmp_path / 'both-ways.sqlite3'}"
+def test_upgrade_then_downgrade_to_base_and_back(empty_database_url):
+    url = empty_database_url
     engine = create_engine(url)
 
     migrate.upgrade(url)

@@ -7,8 +7,8 @@ from app import create_app
 from app.migrate import SchemaNotAtHead
 
 
-def test_refuses_to_start_on_an_empty_database(tmp_path):
-    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+def test_refuses_to_start_on_an_empty_database(tmp_path, empty_database_url):
+    url = empty_database_url
     with pytest.raises(SchemaNotAtHead, match="cache-api db upgrade"):
         create_app({"instance_path": tmp_path, "database_url": url, "jwt_secret": "s" * 40})
     engine = create_engine(url)
