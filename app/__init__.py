@@ -14,9 +14,10 @@ from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from app import db, errors, migrate  # noqa: E402
+from app import db, errors, migrate, operations  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.middleware import RequestGuard  # noqa: E402
+from app.observability import Observability  # noqa: E402
 from app.security import TokenVerifier  # noqa: E402
 from app.validation import NamingParameterValidator  # noqa: E402
 
@@ -51,6 +52,8 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
             validator_map={"parameter": NamingParameterValidator},
             validate_responses=settings.validate_responses,
         )
+    # Outermost first: the request id and access log cover every answer, 413s included.
+    connexion_app.add_middleware(Observability, position=MiddlewarePosition.BEFORE_EXCEPTION)
     connexion_app.add_middleware(
         RequestGuard,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
@@ -59,6 +62,7 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
         state={"token_verifier": TokenVerifier(settings)},
     )
     errors.register(connexion_app)
+    flask_app.register_blueprint(operations.blueprint)
     return connexion_app
 
 

@@ -1,10 +1,13 @@
 """The operator's command line: `cache-api serve | db upgrade | db downgrade | token | purge`."""
 
+import logging.config
+
 import click
 
 from app import clock, migrate
 from app.config import Settings
 from app.db import make_engine
+from app.logs import LOGGING
 from app.security import PLATFORM_SCOPE, READ_SCOPE, WRITE_SCOPE, mint_token
 from app.store import PURGE_BATCH_ROWS, purge_expired
 
@@ -34,7 +37,8 @@ def serve(host: str, port: int) -> None:
         settings.instance_path.mkdir(parents=True, exist_ok=True)
         migrate.upgrade(settings.database_url)
     click.echo(f"cache-api on http://{host}:{port}/cache (API page: /cache/ui/)", err=True)
-    uvicorn.run(create_app(), host=host, port=port)
+    logging.config.dictConfig(LOGGING)
+    uvicorn.run(create_app(), host=host, port=port, log_config=LOGGING, access_log=False)
 
 
 @main.group()

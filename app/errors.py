@@ -14,6 +14,8 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
+from app.observability import DATABASE_ERRORS
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TITLES = {
     400: "Bad Request",
@@ -105,6 +107,7 @@ def handle_bad_encoding(_request, _error: UnicodeDecodeError) -> ConnexionRespon
 
 
 def handle_database_error(_request, error: DBAPIError) -> ConnexionResponse:
+    DATABASE_ERRORS.inc()
     log.error("database unavailable: %s", error.orig.__class__.__name__ if error.orig else error)
     return problem(
         503,

@@ -4,7 +4,7 @@ Writes are single statements (an upsert, a delete), so concurrent writers
 never see a half-done write or a uniqueness error. Callers commit.
 """
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -104,3 +104,13 @@ def purge_expired(session: Session, now: int, batch_rows: int = PURGE_BATCH_ROWS
             session.commit()
             purged += result.rowcount
     return purged
+
+
+def count_live_entries(session: Session, now: int) -> dict[str, int]:
+    """Unexpired entries per cache (for the `cache_entries` metric)."""
+    return {
+        cache: session.scalar(
+            select(func.count()).select_from(model).where(model.expires_at > now)
+        )
+        for cache, model in (("ivr", IvrFallback), ("siprec", SiprecFallback))
+    }

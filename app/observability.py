@@ -1,0 +1,123 @@
+"""What operators see: request ids, one JSON access-log line per request, Prometheus metrics.
+
+No header is ever logged (tokens travel in Authorization), nor the query string.
+"""
+
+import logging
+import os
+import re
+import time
+import uuid
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.logs import current_request_id
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# An incoming id is echoed only if it is short and plain; anything else is replaced.
+ACCEPTED_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+ROUTING_CONTEXT = "connexion_routing"
+NO_OPERATION = "none"
+
+access_log = logging.getLogger("cache_api.access")
+
+REQUESTS = Counter(
+    "cache_http_requests_total", "HTTP requests answered.", ["operation", "method", "status"]
+)
+LATENCY = Histogram(
+    "cache_http_request_duration_seconds",
+    "Time to answer an HTTP request.",
+    ["operation"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+DATABASE_ERRORS = Counter(
+    "cache_database_errors_total", "Requests answered 503 because the database failed."
+)
+
+
+class Observability:
+    """Outermost middleware: request id in and out, access log line, request metrics."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
+        request_id = incoming if ACCEPTED_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        token = current_request_id.set(request_id)
+        # Shared with Connexion's routing (it copies the scope), which names the operation here.
+        extensions = scope.setdefault("extensions", {})
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            operation = extensions.get(ROUTING_CONTEXT, {}).get("operation_id") or NO_OPERATION
+            REQUESTS.labels(operation, scope["method"], str(status)).inc()
+            LATENCY.labels(operation).observe(elapsed)
+            access_log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "operation": operation,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
+            current_request_id.reset(token)
+
+
+class EntriesCollector:
+    """`cache_entries{cache=...}`: unexpired entries per cache, counted at scrape time."""
+
+    def __init__(self, count_entries):
+        self.count_entries = count_entries
+
+    def collect(self):
+        family = GaugeMetricFamily("cache_entries", "Unexpired entries per cache.", labels=["cache"])
+        for cache, count in self.count_entries().items():
+            family.add_metric([cache], count)
+        yield family
+
+
+def render_metrics(count_entries) -> bytes:
+    """The exposition text: this process's (or, under gunicorn, every worker's) metrics."""
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+        process_metrics = generate_latest(registry)
+    else:
+        process_metrics = generate_latest(REGISTRY)
+    entries = CollectorRegistry()
+    entries.register(EntriesCollector(count_entries))
+    return process_metrics + generate_latest(entries)
+
+
+METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST

@@ -1,0 +1,43 @@
+"""Endpoints for operators and orchestrators, outside the public and platform specs."""
+
+from flask import Blueprint, Response, current_app
+from sqlalchemy.exc import DBAPIError
+
+from app import clock, migrate, store
+from app.api import json_response
+from app.db import engine_of, session
+from app.errors import PROBLEM_MEDIA_TYPE, problem_body
+from app.observability import METRICS_CONTENT_TYPE, render_metrics
+
+blueprint = Blueprint("operations", __name__)
+
+
+@blueprint.get("/healthz")
+def healthz():
+    """Alive: the process answers. Says nothing of the database, on purpose."""
+    return json_response({"status": "alive"})
+
+
+@blueprint.get("/readyz")
+def readyz():
+    """Ready: the database answers and its schema is the one this code needs."""
+    try:
+        migrate.check_at_head(engine_of(current_app))
+    except migrate.SchemaNotAtHead as error:
+        return _unready(str(error))
+    except DBAPIError as error:
+        return _unready(f"the database cannot be reached ({error.orig.__class__.__name__})")
+    return json_response({"status": "ready"})
+
+
+@blueprint.get("/metrics")
+def metrics():
+    return Response(
+        render_metrics(lambda: store.count_live_entries(session(), clock.now())),
+        mimetype=None,
+        content_type=METRICS_CONTENT_TYPE,
+    )
+
+
+def _unready(detail: str) -> Response:
+    return Response(problem_body(503, detail), status=503, mimetype=PROBLEM_MEDIA_TYPE)
