@@ -1,0 +1,79 @@
+"""Fixtures for the browser tests: Debian's Chromium driven by Playwright, and the real server."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SECRET
+from tests.live_server import ROOT, LiveServer
+
+ARTIFACTS_DIR = ROOT / "test-artifacts"
+# Playwright cannot download its own browser here: it drives the system's Chromium.
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+# On this closed network Chromium must not phone home, or its refused connections
+# disturb the page. launch() adds a fresh, temporary --user-data-dir by itself.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 30_000
+
+
+def chromium_executable() -> Path | None:
+    """Return $CHROMIUM_PATH (or Debian's /usr/bin/chromium) if it is an executable file."""
+    path = Path(os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM)
+    return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_executable(), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A new page in its own browser context (no cookies or storage shared between tests)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url, tmp_path_factory):
+    """`gunicorn -c gunicorn.conf.py wsgi:app` on the migrated test database.
+
+    A test that writes must also ask for `database_url`, so that the tables are
+    emptied after it (tests/conftest.py, `empty_tables`).
+    """
+    folder = tmp_path_factory.mktemp("live-server")
+    server = LiveServer(
+        {"CACHE_DATABASE_URL": database_url, "CACHE_JWT_SECRET": SECRET,
+         "CACHE_INSTANCE_PATH": str(folder)},
+        workers=1,
+        log_path=folder / "gunicorn.log",
+    )
+    with server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """`test-artifacts/` at the repository root (git ignores it): screenshots for people."""
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    return ARTIFACTS_DIR

@@ -1,0 +1,206 @@
+"""The interactive API page (Swagger UI) in headless Chromium, against the real server.
+
+Cross-origin on purpose: the page is loaded from http://127.0.0.1:PORT, and its
+own "Explore" bar then loads the spec from http://localhost:PORT. The spec's
+server is relative (`/cache`), so the page sends its API calls to
+http://localhost:PORT/cache: another origin than its own (same server, another
+host name), and Chromium must preflight them. Playwright's request routing is
+never used, because while it is on, Playwright answers preflights itself and
+they never reach the server.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.browser.conftest import chromium_executable
+from tests.conftest import DOMAIN, make_token
+from tests.live_server import ROOT
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api",
+    reason="Playwright is not installed: pip install -e '.[browser]' (tox -e browser does).",
+)
+expect = sync_api.expect
+
+if chromium_executable() is None:
+    pytest.skip(
+        "no Chromium to drive: install Debian's (`apt-get install -y chromium`, as root) "
+        "or set CHROMIUM_PATH to a Chromium executable",
+        allow_module_level=True,
+    )
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+NUMBER = "+46701234567"
+
+
+def spec_operations(spec_file: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """Return a spec's base path and its (METHOD, path, summary) operations, sorted."""
+    spec = yaml.safe_load((ROOT / "openapi" / spec_file).read_text())
+    operations = sorted(
+        (method.upper(), path, operation.get("summary", ""))
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    )
+    return spec["servers"][0]["url"], operations
+
+
+def shown_operations(page) -> list[tuple[str, str, str]]:
+    """Return the (METHOD, path, summary) of every operation block the page shows, sorted."""
+    return sorted(tuple(shown) for shown in page.locator(".opblock").evaluate_all(
+        """blocks => blocks.map(block => [
+            block.querySelector('.opblock-summary-method').textContent.trim(),
+            block.querySelector('.opblock-summary-path').dataset.path,
+            (block.querySelector('.opblock-summary-description') || {textContent: ''})
+                .textContent.trim(),
+        ])"""
+    ))
+
+
+def print_operations(title: str, operations) -> None:
+    print(f"\n{title} ({len(operations)}):")
+    for method, path, summary in operations:
+        print(f"  {method:8} {path:36} {summary}")
+
+
+def operation_block(page, method: str, path: str):
+    return page.locator(f".opblock.opblock-{method.lower()}").filter(
+        has=page.locator(f'.opblock-summary-path[data-path="{path}"]')
+    )
+
+
+def authorize(page, token: str) -> None:
+    """Enter the token in the page's Authorize dialog, as a person would."""
+    page.locator(".auth-wrapper button.authorize").click()
+    dialog = page.locator(".dialog-ux .modal-ux")
+    expect(dialog).to_be_visible()
+    dialog.locator("input").first.fill(token)
+    dialog.locator("button.authorize").click()
+    # Once authorized, the dialog offers "Logout" instead of "Authorize".
+    expect(dialog.get_by_role("button", name="Logout")).to_be_visible()
+    dialog.locator("button.btn-done").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator(".auth-wrapper button.authorize")).to_have_class("btn authorize locked")
+
+
+def try_it_out(page, method: str, path: str, parameters: dict[str, str]):
+    """Open an operation, fill its path parameters, execute it; return its live response row."""
+    block = operation_block(page, method, path)
+    expect(block).to_have_count(1)
+    block.locator(".opblock-summary").click()
+    block.locator("button.try-out__btn").click()
+    for name, value in parameters.items():
+        block.locator(f'tr[data-param-name="{name}"] input').fill(value)
+    block.locator("button.execute").click()
+    response = block.locator(".live-responses-table tbody tr.response")
+    expect(response).to_be_visible()
+    return block, response
+
+
+@pytest.mark.parametrize("spec_file", ["cache.yaml", "platform.yaml"])
+def test_the_page_shows_every_operation_of_the_spec(live_server, page, spec_file):
+    base_path, expected = spec_operations(spec_file)
+    page.goto(f"{live_server.url}{base_path}/ui/")
+    expect(page.locator(".opblock")).to_have_count(len(expected))
+
+    shown = shown_operations(page)
+    print_operations(f"{spec_file}: operations in the spec", expected)
+    print_operations(f"{base_path}/ui/: operations shown", shown)
+    assert shown == expected
+
+
+def test_an_authorized_request_from_the_page_crosses_origins_and_succeeds(
+    live_server, page, database_url, artifacts_dir
+):
+    page_origin = live_server.url
+    api_origin = f"http://localhost:{live_server.port}"
+    assert page_origin != api_origin
+    preflights = record_preflights(page)
+    api_requests = []
+    page.on("request", lambda request: api_requests.append(request)
+            if request.url.startswith(f"{api_origin}/cache/{DOMAIN}/") else None)
+
+    page.goto(f"{page_origin}/cache/ui/")
+    # The page's own "Explore" bar: load the spec from the API's origin.
+    expect(page.locator(".opblock").first).to_be_visible()
+    page.locator(".download-url-input").fill(f"{api_origin}/cache/openapi.json")
+    page.locator(".download-url-button").click()
+    _, expected = spec_operations("cache.yaml")
+    expect(page.locator(".opblock")).to_have_count(len(expected))
+    assert shown_operations(page) == expected
+
+    authorize(page, make_token(domains=[DOMAIN]))
+
+    # POST the spec's example body, then list the domain's numbers.
+    posted_block, posted = try_it_out(
+        page, "POST", "/{domain}/ivrfallback/{number}", {"domain": DOMAIN, "number": NUMBER}
+    )
+    expect(posted.locator(".response-col_status")).to_have_text("200")
+    expect(posted.locator(".response-col_description")).to_contain_text('"success": true')
+    posted_block.locator(".opblock-summary").click()  # fold it, for a readable screenshot
+
+    listed_block, listed = try_it_out(page, "GET", "/{domain}/ivrfallback", {"domain": DOMAIN})
+    expect(listed.locator(".response-col_status")).to_have_text("200")
+    body = listed.locator(".response-col_description .highlight-code pre")
+    expect(body).to_contain_text(NUMBER)
+    assert json.loads(body.inner_text()) == {"data": [NUMBER], "success": True}
+    request_url = listed_block.locator(".request-url pre").inner_text()
+    assert request_url == f"{api_origin}/cache/{DOMAIN}/ivrfallback"
+
+    listed_block.scroll_into_view_if_needed()
+    screenshot = Path(artifacts_dir) / "swagger-ui.png"
+    page.screenshot(path=screenshot, full_page=True)
+    print(f"\nscreenshot: {screenshot}")
+
+    # The browser sent the calls as cross-origin requests...
+    sent = [(request.method, request.url, request.header_value("origin")) for request in api_requests]
+    assert (
+        ("POST", f"{api_origin}/cache/{DOMAIN}/ivrfallback/%2B46701234567", page_origin) in sent
+        and ("GET", f"{api_origin}/cache/{DOMAIN}/ivrfallback", page_origin) in sent
+    ), sent
+    # ...and preflighted each one, answered by the server itself (Playwright's stand-in,
+    # used only while routing is on, would answer 204 and echo the requested method).
+    print("\npreflights seen by Chromium:")
+    for preflight in preflights.values():
+        print(f"  OPTIONS {preflight['url']} -> {preflight.get('status')} "
+              f"allow-methods={preflight.get('allow_methods')!r}")
+    answered = {(p["url"], p.get("status"), p.get("allow_methods")) for p in preflights.values()}
+    assert answered == {
+        (f"{api_origin}/cache/{DOMAIN}/ivrfallback/%2B46701234567", 200,
+         "GET, POST, DELETE, OPTIONS"),
+        (f"{api_origin}/cache/{DOMAIN}/ivrfallback", 200, "GET, OPTIONS"),
+    }
+    for preflight in preflights.values():
+        assert preflight["origin"] == page_origin
+        assert "authorization" in preflight["request_headers"].lower()
+
+
+def record_preflights(page) -> dict[str, dict]:
+    """Record the CORS preflights Chromium sends (Playwright reports no preflight itself)."""
+    preflights: dict[str, dict] = {}
+    session = page.context.new_cdp_session(page)
+
+    def sent(event):
+        if event.get("type") == "Preflight" or event["initiator"].get("type") == "preflight":
+            headers = {name.lower(): value for name, value in event["request"]["headers"].items()}
+            preflights[event["requestId"]] = {
+                "url": event["request"]["url"],
+                "origin": headers.get("origin"),
+                "request_headers": headers.get("access-control-request-headers", ""),
+            }
+
+    def received(event):
+        if event["requestId"] in preflights:
+            headers = {name.lower(): value for name, value in event["response"]["headers"].items()}
+            preflights[event["requestId"]].update(
+                status=event["response"]["status"],
+                allow_methods=headers.get("access-control-allow-methods"),
+            )
+
+    session.on("Network.requestWillBeSent", sent)
+    session.on("Network.responseReceived", received)
+    session.send("Network.enable")
+    return preflights
