@@ -1,5 +1,7 @@
 """A smoke test of the real production server process."""
 
+import json
+
 import httpx
 
 from tests.conftest import DOMAIN, SECRET, bearer, make_token
@@ -31,3 +33,37 @@ def test_gunicorn_serves_the_api_and_stops_cleanly(database_url, tmp_path):
     assert api_page.status_code == 200 and "swagger" in api_page.text.lower()
     log = (tmp_path / "gunicorn.log").read_text()
     assert "UvicornWorker" in log or "Booting worker" in log
+
+
+def test_logs_are_json_with_request_ids_and_never_hold_a_token(database_url, tmp_path):
+    server = LiveServer(
+        {"CACHE_DATABASE_URL": database_url, "CACHE_JWT_SECRET": SECRET,
+         "CACHE_INSTANCE_PATH": str(tmp_path)},
+        log_path=tmp_path / "gunicorn.log",
+    )
+    good = make_token()
+    expired = make_token(exp=1)
+    foreign = make_token(key="x" * 48)
+    with server:
+        base = f"{server.url}/cache/{DOMAIN}/ivrfallback"
+        answers = [
+            httpx.get(base, headers={**bearer(good), "X-Request-ID": "trace-1"}),
+            httpx.get(base, headers=bearer(expired)),
+            httpx.get(base, headers=bearer(foreign)),
+            httpx.get(f"{base}?access_token={good}"),
+            httpx.post(f"{base}/1", content=b"{", headers={**bearer(good),
+                                                           "Content-Type": "application/json"}),
+            httpx.get(base, headers={"Authorization": good}),
+        ]
+    assert [answer.status_code for answer in answers] == [200, 401, 401, 401, 400, 401]
+
+    log = (tmp_path / "gunicorn.log").read_text()
+    lines = [json.loads(line) for line in log.splitlines()]
+    for secret in (good, expired, foreign, SECRET, good.split(".")[1], good.split(".")[2]):
+        assert secret not in log
+    access = [line for line in lines if line["logger"] == "cache_api.access"]
+    traced = [line for line in access if line["request_id"] == "trace-1"]
+    assert len(traced) == 1
+    assert {"status": 200, "method": "GET", "operation": "app.api.ivr_fallback.list_numbers"}.items() <= traced[0].items()
+    assert all(line["request_id"] != "-" for line in access)
+    assert not any("access_token" in line["path"] for line in access)
