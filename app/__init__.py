@@ -18,6 +18,7 @@ from app import db, errors, migrate, operations  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.middleware import RequestGuard  # noqa: E402
 from app.observability import Observability  # noqa: E402
+from app.purger import PurgeSchedule  # noqa: E402
 from app.security import TokenVerifier  # noqa: E402
 from app.validation import NamingParameterValidator  # noqa: E402
 
@@ -63,6 +64,10 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     )
     errors.register(connexion_app)
     flask_app.register_blueprint(operations.blueprint)
+    if settings.purge_interval > 0:
+        flask_app.extensions["cache_purge"] = PurgeSchedule(
+            db.engine_of(flask_app), settings.purge_interval
+        ).start()
     return connexion_app
 
 

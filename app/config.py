@@ -37,6 +37,8 @@ class Settings:
     # Least seconds between two JWKS fetches forced by unknown `kid`s: a
     # rotated key is picked up within this, and garbage kids cannot hammer the IdP.
     jwks_refresh_cooldown: float = 30
+    # Seconds between in-process purges of expired entries; 0 leaves purging to `cache-api purge`.
+    purge_interval: float = 0
     # Whether the database URL is the embedded default (the dev server may migrate it).
     embedded_database: bool = False
 
@@ -65,6 +67,7 @@ class Settings:
             jwks_file=env.get("CACHE_JWT_JWKS_FILE") or None,
             jwt_issuer=env.get("CACHE_JWT_ISSUER") or "cache-api",
             jwt_audience=env.get("CACHE_JWT_AUDIENCE") or "cache-api",
+            purge_interval=float(env.get("CACHE_PURGE_INTERVAL") or 0),
             cors_origins=tuple(
                 origin.strip()
                 for origin in (env.get("CACHE_CORS_ORIGINS") or "*").split(",")

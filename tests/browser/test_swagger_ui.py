@@ -126,8 +126,12 @@ def test_an_authorized_request_from_the_page_crosses_origins_and_succeeds(
     page.goto(f"{page_origin}/cache/ui/")
     # The page's own "Explore" bar: load the spec from the API's origin.
     expect(page.locator(".opblock").first).to_be_visible()
-    page.locator(".download-url-input").fill(f"{api_origin}/cache/openapi.json")
-    page.locator(".download-url-button").click()
+    spec_url = f"{api_origin}/cache/openapi.json"
+    page.locator(".download-url-input").fill(spec_url)
+    with page.expect_response(spec_url) as spec_response:
+        page.locator(".download-url-button").click()
+    assert spec_response.value.status == 200
+    expect(page.locator(".info a.link")).to_have_attribute("href", spec_url)
     _, expected = spec_operations("cache.yaml")
     expect(page.locator(".opblock")).to_have_count(len(expected))
     assert shown_operations(page) == expected

@@ -1,0 +1,52 @@
+"""Purging expired entries: in batches, from the command or the in-process schedule."""
+
+import time
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import create_app, store
+from app.models import IvrFallback, SiprecFallback
+
+
+def add_entries(engine, now: int, expired: int, live: int) -> None:
+    with Session(engine) as session:
+        for index in range(expired + live):
+            expires_at = now - 1 - index if index < expired else now + 3600
+            values = {"domain": "example.com", "number": f"n{index}", "expires_at": expires_at,
+                      "updated_at": now}
+            store.set_siprec_entry(session, values)
+            store.set_ivr_fallback(session, {**values, "mode": "always",
+                                             "command": {"action": {"type": "hangup"}}})
+        session.commit()
+
+
+def counts(engine) -> tuple[int, int]:
+    with Session(engine) as session:
+        return tuple(session.scalar(select(func.count()).select_from(model))
+                     for model in (IvrFallback, SiprecFallback))
+
+
+def test_purge_deletes_in_bounded_batches(engine, frozen_clock):
+    add_entries(engine, frozen_clock.now, expired=25, live=5)
+    with Session(engine) as session:
+        purged = store.purge_expired(session, frozen_clock.now, batch_rows=10)
+    assert purged == 50
+    assert counts(engine) == (5, 5)
+
+
+def test_in_process_schedule_purges_by_itself(settings_overrides, engine, frozen_clock):
+    add_entries(engine, frozen_clock.now, expired=3, live=2)
+    app = create_app({**settings_overrides, "purge_interval": 0.05})
+    schedule = app.app.extensions["cache_purge"]
+    try:
+        deadline = time.monotonic() + 10
+        while counts(engine) != (2, 2) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        schedule.stop()
+    assert counts(engine) == (2, 2)
+
+
+def test_no_schedule_unless_configured(app):
+    assert "cache_purge" not in app.app.extensions
