@@ -2,7 +2,7 @@
 
 The spec has already checked shapes, types and enums when these run; they
 add what JSON Schema cannot say: resolving `expiration` against the clock,
-the fields that only a `call` may carry, header names, and phrase sources.
+the fields that only a `call` may carry, and header names.
 """
 
 import math
@@ -30,7 +30,6 @@ CALL_ONLY_FIELDS = (
 # RFC 3261 token: what a SIP header name (and a URI parameter name) is made of.
 SIP_TOKEN = re.compile(r"[A-Za-z0-9.!%*_+`'~-]+")
 HEADER_PREFIXES = {"xHeaders": "X-", "pHeaders": "P-"}
-PHRASE_SOURCES = ("fileName", "googleTTSParameters", "awsTTSParameters")
 
 
 class Expiration(fields.Field):
@@ -59,12 +58,6 @@ class FallbackSettingsSchema(Schema):
     @validates("command")
     def validate_command(self, command: dict, **_kwargs) -> None:
         errors = action_errors(command["action"])
-        for index, phrase in enumerate(command.get("phrases", [])):
-            sources = [name for name in PHRASE_SOURCES if name in phrase]
-            if len(sources) != 1:
-                errors[f"phrases.{index}"] = [
-                    "needs exactly one of fileName, googleTTSParameters, awsTTSParameters"
-                ]
         for path in non_values(command):
             errors[path] = ["null, NaN and Infinity are not values"]
         if errors:
