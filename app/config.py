@@ -8,6 +8,8 @@ from pathlib import Path
 from flask.sansio.scaffold import find_package
 
 SECRET_FILE_NAME = "jwt-secret"
+# RFC 7518 §3.2: an HS256 key must be at least as long as the hash, 256 bits.
+MIN_SECRET_BYTES = 32
 DATABASE_FILE_NAME = "cache.sqlite3"
 
 
@@ -17,6 +19,10 @@ def default_instance_path() -> Path:
     if prefix is None:
         return Path(package_path) / "instance"
     return Path(prefix) / "var" / "cache-api-instance"
+
+
+class ConfigurationError(ValueError):
+    """The CACHE_* settings cannot work; the message says which and why."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +84,10 @@ class Settings:
             overrides.setdefault("embedded_database", False)
         values.update(overrides)
         settings = cls(**values)
+        if settings.jwt_secret and len(settings.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigurationError(
+                f"CACHE_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long (HS256)"
+            )
         if not settings.uses_jwks and not settings.jwt_secret:
             settings = dataclasses.replace(
                 settings, jwt_secret=development_secret(instance_path)

@@ -7,6 +7,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.errors import PROBLEM_MEDIA_TYPE, problem_body
 
 
+# Response headers a page on another origin may read (beside the CORS-safelisted ones).
+EXPOSED_HEADERS = "X-Request-ID, WWW-Authenticate, Retry-After"
+
+
 class RequestGuard:
     """Refuse what must never reach Connexion, and make every answer CORS-readable.
 
@@ -72,6 +76,7 @@ class RequestGuard:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers["Access-Control-Allow-Origin"] = origin
+                headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
                 if varies:
                     headers.add_vary_header("Origin")
             await send(message)

@@ -53,7 +53,10 @@ class TokenVerifier:
         if settings.jwks_url:
             self._jwks_client = jwt.PyJWKClient(
                 settings.jwks_url,
-                cache_keys=True,
+                # The key set is cached for a while, but no single key outlives it:
+                # PyJWKClient's per-key cache (cache_keys) would trust a withdrawn
+                # key until the process restarts.
+                cache_jwk_set=True,
                 lifespan=JWKS_CACHE_SECONDS,
                 timeout=JWKS_FETCH_TIMEOUT_SECONDS,
                 cooldown_duration=settings.jwks_refresh_cooldown,

@@ -9,7 +9,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from app import create_app
+from app import create_app, security
 from tests.conftest import DOMAIN, PLATFORM, READ, SECRET, WRITE, bearer, make_token
 
 HANGUP = {"mode": "always", "command": {"action": {"type": "hangup"}}}
@@ -259,4 +259,21 @@ def test_jwks_url_is_cached_and_refreshed_on_unknown_kid(settings_overrides, rsa
         new_token = make_token(key=rotated, algorithm="RS256", headers={"kid": "new"})
         assert client.get(path, headers=bearer(new_token)).status_code == 200
         assert jwks.fetches == 2
+    jwks.server.shutdown()
+
+
+def test_a_key_withdrawn_from_the_jwks_url_stops_verifying(settings_overrides, rsa_key,
+                                                            monkeypatch):
+    monkeypatch.setattr(security, "JWKS_CACHE_SECONDS", 0.5)
+    jwks = JwksServer()
+    jwks.keys = [jwk_of(rsa_key, "old", "RS256")]
+    app = create_app({**settings_overrides, "jwt_secret": None, "jwks_url": jwks.url,
+                      "jwks_refresh_cooldown": 0})
+    token = make_token(key=rsa_key, algorithm="RS256", headers={"kid": "old"})
+    path = f"/cache/{DOMAIN}/ivrfallback"
+    with app.test_client() as client:
+        assert client.get(path, headers=bearer(token)).status_code == 200
+        jwks.keys = []
+        time.sleep(0.6)  # the key set's cache lifetime
+        assert_problem(client.get(path, headers=bearer(token)), 401, "")
     jwks.server.shutdown()

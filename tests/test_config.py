@@ -1,0 +1,40 @@
+"""Settings from the environment."""
+
+import pytest
+
+from app.config import ConfigurationError, Settings
+
+
+def test_defaults_use_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("CACHE_INSTANCE_PATH", str(tmp_path))
+    settings = Settings.from_env()
+    assert settings.database_url == f"sqlite:///{tmp_path / 'cache.sqlite3'}"
+    assert settings.embedded_database
+    assert settings.jwt_secret == (tmp_path / "jwt-secret").read_text().strip()
+    assert (settings.jwt_issuer, settings.jwt_audience, settings.cors_origins) == (
+        "cache-api", "cache-api", ("*",))
+    # The development secret is made once and kept.
+    assert Settings.from_env().jwt_secret == settings.jwt_secret
+
+
+def test_environment_variables(tmp_path, monkeypatch):
+    for name, value in {
+        "CACHE_INSTANCE_PATH": str(tmp_path), "CACHE_DATABASE_URL": "sqlite:///x.db",
+        "CACHE_JWT_SECRET": "k" * 32, "CACHE_JWT_ISSUER": "idp", "CACHE_JWT_AUDIENCE": "cache",
+        "CACHE_CORS_ORIGINS": "https://a.example, https://b.example", "CACHE_PURGE_INTERVAL": "60",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings.from_env()
+    assert (settings.database_url, settings.embedded_database) == ("sqlite:///x.db", False)
+    assert settings.jwt_secret == "k" * 32
+    assert (settings.jwt_issuer, settings.jwt_audience) == ("idp", "cache")
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+    assert settings.purge_interval == 60
+    assert not (tmp_path / "jwt-secret").exists()
+
+
+def test_a_short_secret_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("CACHE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("CACHE_JWT_SECRET", "k" * 31)
+    with pytest.raises(ConfigurationError, match="at least 32 bytes"):
+        Settings.from_env()
