@@ -36,7 +36,10 @@ class RequestGuard:
             await self._refuse(400, "The path contains control characters.", scope, send)
             return
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+        if declared is not None and not declared.isdigit():
+            await self._refuse(400, "The Content-Length header is not a number.", scope, send)
+            return
+        if declared is not None and int(declared) > self.max_body_bytes:
             await self._refuse(413, self._too_large(), scope, send)
             return
         body = bytearray()

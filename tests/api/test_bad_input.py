@@ -217,3 +217,9 @@ def test_unknown_query_parameters_are_400(client, auth, seeded):
 def test_unknown_methods_are_405(client, auth, seeded):
     assert_problem(client.put(ENTRY, json={}, headers=auth), 405)
     assert_problem(client.patch(BASE, json={}, headers=auth), 405)
+
+
+def test_content_length_that_is_not_a_number_is_400(client, auth, seeded):
+    response = client.post(ENTRY, content=b"{}", headers={
+        **auth, "Content-Type": "application/json", "Content-Length": "12abc"})
+    assert_problem(response, 400, "Content-Length")
