@@ -15,15 +15,16 @@ import re
 import pytest
 import yaml
 
-from tests.browser.conftest import chromium_executable
-from tests.conftest import DOMAIN, make_token
-from tests.live_server import ROOT
+from tests.browser.conftest import TIMEOUT_MS, chromium_executable
+from tests.conftest import DOMAIN, SECRET, make_token
+from tests.live_server import ROOT, LiveServer
 
 sync_api = pytest.importorskip(
     "playwright.sync_api",
     reason="Playwright is not installed: pip install -e '.[browser]' (tox -e browser does).",
 )
 expect = sync_api.expect
+expect.set_options(timeout=TIMEOUT_MS)
 
 if chromium_executable() is None:
     pytest.skip(
@@ -101,6 +102,20 @@ def try_it_out(page, method: str, path: str, parameters: dict[str, str]):
     return block, response
 
 
+def explore(page, page_url: str, spec_url: str) -> None:
+    """Open the page, then load `spec_url` with its own "Explore" bar, as a person would."""
+    page.goto(page_url)
+    expect(page.locator(".opblock").first).to_be_visible()
+    page.locator(".download-url-input").fill(spec_url)
+    page.locator(".download-url-button").click()
+
+
+def expect_spec_from(page, spec_url: str, spec_file: str = "cache.yaml") -> None:
+    """Wait until the page shows the operations of the spec it loaded from `spec_url`."""
+    expect(page.locator(".info a.link")).to_have_attribute("href", spec_url)
+    expect(page.locator(".opblock")).to_have_count(len(spec_operations(spec_file)[1]))
+
+
 def record_preflights(page) -> dict[str, dict]:
     """Record the CORS preflights Chromium sends (Playwright reports no preflight itself)."""
     preflights: dict[str, dict] = {}
@@ -149,20 +164,11 @@ def test_an_authorized_request_from_the_page_crosses_origins_and_succeeds(
     assert page_origin != api_origin
     preflights = record_preflights(page)
     requests = []
-    page.on("request", requests.append)
+    page.on("request", lambda request: requests.append(request))
 
-    page.goto(f"{page_origin}/cache/ui/")
-    # The page's own "Explore" bar: load the spec from the API's origin.
-    expect(page.locator(".opblock").first).to_be_visible()
-    spec_url = f"{api_origin}/cache/openapi.json"
-    page.locator(".download-url-input").fill(spec_url)
-    with page.expect_response(spec_url) as spec_response:
-        page.locator(".download-url-button").click()
-    assert spec_response.value.status == 200
-    expect(page.locator(".info a.link")).to_have_attribute("href", spec_url)
-    _, expected = spec_operations("cache.yaml")
-    expect(page.locator(".opblock")).to_have_count(len(expected))
-    assert shown_operations(page) == expected
+    explore(page, f"{page_origin}/cache/ui/", f"{api_origin}/cache/openapi.json")
+    expect_spec_from(page, f"{api_origin}/cache/openapi.json")
+    assert shown_operations(page) == spec_operations("cache.yaml")[1]
 
     authorize(page, make_token(domains=[DOMAIN]))
 
@@ -216,3 +222,26 @@ def test_an_authorized_request_from_the_page_crosses_origins_and_succeeds(
         assert preflight["origin"] == page_origin
         assert "authorization" in preflight["request_headers"].lower()
 
+
+def test_only_the_configured_origins_may_use_the_api_from_a_page(database_url, tmp_path, page):
+    server = LiveServer(
+        {"CACHE_DATABASE_URL": database_url, "CACHE_JWT_SECRET": SECRET,
+         "CACHE_INSTANCE_PATH": str(tmp_path)},
+        workers=1,
+        log_path=tmp_path / "gunicorn.log",
+    )
+    allowed_origin, refused_origin = server.url, f"http://localhost:{server.port}"
+    server.env["CACHE_CORS_ORIGINS"] = f"https://portal.example, {allowed_origin}"
+    with server:
+        # The allowed origin's page reads the spec and calls the API, preflight included.
+        explore(page, f"{allowed_origin}/cache/ui/", f"{refused_origin}/cache/openapi.json")
+        expect_spec_from(page, f"{refused_origin}/cache/openapi.json")
+        authorize(page, make_token(domains=[DOMAIN]))
+        _, listed = try_it_out(page, "GET", "/{domain}/ivrfallback", {"domain": DOMAIN})
+        expect(listed.locator(".response-col_status")).to_have_text("200")
+
+        # Another origin's page: the browser refuses to hand it the spec.
+        explore(page, f"{refused_origin}/cache/ui/", f"{allowed_origin}/cache/openapi.json")
+        expect(page.locator(".errors-wrapper")).to_contain_text("Failed to fetch")
+        expect(page.locator(".errors-wrapper")).to_contain_text("CORS")
+        expect(page.locator(".opblock")).to_have_count(0)
