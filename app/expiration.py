@@ -23,7 +23,8 @@ def resolve(expiration: str | int | float, now: int) -> int:
         return now + PERIOD_DAYS[expiration] * DAY_SECONDS
     if isinstance(expiration, bool) or not isinstance(expiration, (int, float)):
         raise ExpirationError("must be a period name or a unix timestamp in seconds")
-    if not math.isfinite(expiration):
+    # Only a float can be infinite or NaN; isfinite() overflows on an int like 10**400.
+    if isinstance(expiration, float) and not math.isfinite(expiration):
         raise ExpirationError("must be a finite unix timestamp in seconds")
     expires_at = math.floor(expiration)
     if expires_at <= now:

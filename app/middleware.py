@@ -1,4 +1,6 @@
-"""ASGI middleware that runs outside Connexion's own: body limit, path guard, CORS."""
+"""ASGI middleware that runs outside Connexion's own: body limit, path and JSON guard, CORS."""
+
+import json
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
@@ -7,6 +9,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.errors import PROBLEM_MEDIA_TYPE, problem_body
 
 
+# Deeper JSON is refused: no command needs it, and parsing, validating and storing
+# recurse once per level (a RecursionError, so a 500, from about 500 levels).
+MAX_JSON_DEPTH = 32
 # Response headers a page on another origin may read (beside the CORS-safelisted ones).
 EXPOSED_HEADERS = "X-Request-ID, WWW-Authenticate, Retry-After"
 
@@ -35,6 +40,11 @@ class RequestGuard:
             # Starlette's and Flask's routers disagree on such paths (a 500).
             await self._refuse(400, "The path contains control characters.", scope, send)
             return
+        if b"%2f" in scope.get("raw_path", b"").lower():
+            # Decoded, it is a separator: `ivrfallback%2F1` would be the entry `1` here,
+            # and another resource to a proxy that routes on the raw path.
+            await self._refuse(400, "The path contains an encoded slash (%2F).", scope, send)
+            return
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and not declared.isdigit():
             await self._refuse(400, "The Content-Length header is not a number.", scope, send)
@@ -53,6 +63,10 @@ class RequestGuard:
             if len(body) > self.max_body_bytes:
                 await self._refuse(413, self._too_large(), scope, send)
                 return
+        refusal = json_refusal(bytes(body)) if body and _is_json(scope) else None
+        if refusal is not None:
+            await self._refuse(400, refusal, scope, send)
+            return
         await self.app(scope, _replay(bytes(body), receive), send)
 
     def _too_large(self) -> str:
@@ -85,6 +99,64 @@ class RequestGuard:
             await send(message)
 
         return send_with_cors
+
+
+class _Refused(ValueError):
+    """The body is JSON that Connexion's parser must not be given."""
+
+
+def _is_json(scope: Scope) -> bool:
+    media_type = Headers(scope=scope).get("content-type", "").split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def json_refusal(body: bytes) -> str | None:
+    """Say why a JSON body must never reach Connexion, or None to let Connexion judge it.
+
+    Connexion parses with Python's json, which fails with a 500 on deep nesting
+    and on integers over 4300 digits, and silently keeps the last of repeated
+    keys (other parsers keep the first). Syntax errors are left to Connexion.
+    """
+    try:
+        document = json.loads(body, object_pairs_hook=_unique_keys, parse_int=_integer)
+    except RecursionError:
+        return f"The request body is nested more than {MAX_JSON_DEPTH} levels deep."
+    except _Refused as error:
+        return str(error)
+    except ValueError:
+        return None
+    if _depth(document) > MAX_JSON_DEPTH:
+        return f"The request body is nested more than {MAX_JSON_DEPTH} levels deep."
+    return None
+
+
+def _unique_keys(pairs: list) -> dict:
+    document = {}
+    for key, value in pairs:
+        if key in document:
+            raise _Refused(f"The request body repeats the key '{key}'.")
+        document[key] = value
+    return document
+
+
+def _integer(digits: str) -> int:
+    try:
+        return int(digits)
+    except ValueError:
+        raise _Refused("A number in the request body has too many digits.") from None
+
+
+def _depth(document) -> int:
+    """The nesting depth of a parsed JSON value, without recursion."""
+    deepest, pending = 0, [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            deepest = max(deepest, depth)
+            pending.extend((item, depth + 1) for item in value)
+    return deepest
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -97,7 +97,7 @@ class TokenVerifier:
     def _key_for(self, token: str):
         if self._jwks_client is not None:
             # Fetches the key set on first use and again on an unknown `kid`.
-            return self._jwks_client.get_signing_key_from_jwt(token).key, KEY_ALGORITHMS
+            return _pinned(self._jwks_client.get_signing_key_from_jwt(token))
         if self._jwks_file_keys is not None:
             kid = jwt.get_unverified_header(token).get("kid")
             keys = self._jwks_file_keys.keys
@@ -105,15 +105,25 @@ class TokenVerifier:
                 keys = [key for key in keys if key.key_id == kid]
             if len(keys) != 1:
                 raise jwt.InvalidTokenError("no single key matches the token's kid")
-            return keys[0].key, KEY_ALGORITHMS
+            return _pinned(keys[0])
         return self._settings.jwt_secret, ["HS256"]
+
+
+def _pinned(jwk: jwt.PyJWK) -> tuple:
+    """Return a JWKS key and the one algorithm it verifies (RFC 8725, 3.1).
+
+    The token's `alg` must be the key's own: an RS256 token naming an EC key's
+    `kid` would otherwise reach PyJWT's RSA code with an EC key (a TypeError, a 500).
+    """
+    return jwk.key, [jwk.algorithm_name] if jwk.algorithm_name in KEY_ALGORITHMS else []
 
 
 def granted_domains(claims: dict) -> set[str]:
     domains = claims.get("domains")
     if not isinstance(domains, list):
         return set()
-    return {domain.lower() for domain in domains if isinstance(domain, str)}
+    # Only DNS names, which are ASCII: str.lower() turns a KELVIN SIGN into a 'k'.
+    return {domain.lower() for domain in domains if isinstance(domain, str) and domain.isascii()}
 
 
 def granted_scopes(claims: dict) -> set[str]:
@@ -122,7 +132,10 @@ def granted_scopes(claims: dict) -> set[str]:
     for claim in ("scope", "scp"):
         value = claims.get(claim)
         if isinstance(value, str):
-            scopes.update(value.split(" "))
+            tokens = value.split(" ")
+            # RFC 6749, 3.3: tokens separated by single spaces; a malformed claim grants nothing.
+            if all(tokens):
+                scopes.update(tokens)
         elif claim == "scp" and isinstance(value, list):
             scopes.update(item for item in value if isinstance(item, str))
     return scopes
@@ -131,11 +144,13 @@ def granted_scopes(claims: dict) -> set[str]:
 def authorize(token: str, request, required_scope: str) -> dict:
     """Return the claims of a token that grants the path's domain and the scope."""
     claims = request.state.token_verifier.claims(token)
-    domain = request.path_params.get("domain", "").lower()
+    domain = request.path_params.get("domain", "")
+    # Checked before lowering: str.lower() turns some non-ASCII letters into ASCII ones.
     if len(domain) > DOMAIN_MAX_LENGTH or not DOMAIN_PATTERN.fullmatch(domain):
         raise ProblemException(
             status=400, title="Bad Request", detail=f"The path's domain '{domain}' is not a domain name."
         )
+    domain = domain.lower()
     domains = granted_domains(claims)
     if ALL_DOMAINS not in domains and domain not in domains:
         raise forbidden(f"The token does not grant the domain '{domain}'.")
