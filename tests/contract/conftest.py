@@ -25,11 +25,16 @@ def live_server(database_url, tmp_path_factory):
 
 
 def pytest_terminal_summary(terminalreporter):
+    """How many requests each operation got, by status: proof the run was not empty."""
     if not SENT:
         return
     terminalreporter.section("schemathesis requests")
-    for (test, operation), count in sorted(SENT.items()):
-        terminalreporter.write_line(f"{count:6d}  {test}  {operation}")
+    per_operation = collections.defaultdict(collections.Counter)
+    for (test, operation, status), count in SENT.items():
+        per_operation[(test, operation)][status] += count
+    for (test, operation), statuses in sorted(per_operation.items()):
+        detail = " ".join(f"{status}:{count}" for status, count in sorted(statuses.items()))
+        terminalreporter.write_line(
+            f"{sum(statuses.values()):6d}  {test:20} {operation:42} {detail}")
     terminalreporter.write_line(
-        f"{sum(SENT.values()):6d}  in all, over {len({op for _, op in SENT})} operations"
-    )
+        f"{sum(SENT.values()):6d}  in all, {len(per_operation)} test operations")
