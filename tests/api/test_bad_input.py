@@ -177,6 +177,13 @@ BAD_BODIES = {
         "action": CALL, "phrases": [{"fileName": "a.wav", "awsTTSParameters": {}}]}}, "phrases.0"),
     "phrase without source": ({"mode": "always", "command": {
         "action": CALL, "phrases": [{"format": "wav"}]}}, "phrases.0"),
+    "NUL in a file name": ({"mode": "always", "command": {
+        "action": CALL, "phrases": [{"fileName": "a\u0000.wav"}]}}, "fileName"),
+    "newline in a format": ({"mode": "always", "command": {
+        "action": CALL, "phrases": [{"fileName": "a.wav", "format": "wav\n"}]}}, "format"),
+    "tab in a cache time": ({"mode": "always", "command": {
+        "action": CALL, "phrases": [{"fileName": "a.wav", "cacheTimeToLive": "1\t"}]}},
+        "cacheTimeToLive"),
     "null in tts parameters": ({"mode": "always", "command": {
         "action": CALL, "phrases": [{"googleTTSParameters": {"voice": None}}]}},
         "phrases.0.googleTTSParameters.voice"),

@@ -220,6 +220,9 @@ BAD_TEXT_BODIES = {
     "NUL in action type": {**HANGUP, "command": {"action": {"type": "hangup\x00"}}},
     "NUL in a key": {**HANGUP, "mode\x00": "always"},
     "zero-width space in mode": {**HANGUP, "mode": "always\u200b"},
+    "NUL and escape in a file name": {**HANGUP, "command": {
+        "action": {"type": "hangup"}, "phrases": [{"fileName": "a\x00b\x1b.wav"}]}},
+    "trailing newline in a SIP value": calling(sipFrom="<sip:a@b>\n"),
 }
 
 
@@ -229,11 +232,11 @@ def test_control_characters_where_the_spec_forbids_them_are_400(client, auth, se
 
 
 def test_control_characters_in_free_text_are_kept_verbatim(client, auth):
-    # Valid values: the spec allows any text in file names and TTS parameters, and a
-    # direction mark (not a control character) in SIP values. Stored exactly as sent.
+    # Valid values: the spec allows any text in TTS parameters, and direction marks
+    # (not control characters) in SIP values and file names. Stored exactly as sent.
     command = {
         "action": {**CALL, "destAddr": "sip:\u202emoc.elpmaxe@evil", "sipTo": "\u200f<sip:b@c>"},
-        "phrases": [{"fileName": "a\x00b\x1b.wav"},
+        "phrases": [{"fileName": "a\u202eb.wav"},
                     {"googleTTSParameters": {"text": "\x00\r\n\t\u202e\ufeff\x7f", "\x00": "k"}}],
     }
     assert client.post(ENTRY, json={"mode": "always", "command": command},
