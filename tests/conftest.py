@@ -7,11 +7,18 @@ import time
 
 import jwt
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import OperationalError
 
 from app import clock, create_app, migrate
 from app.models import IvrFallback, SiprecFallback
+
+# Property tests draw the same examples on every run, so that CI's verdict does not
+# depend on luck; explore new ones with HYPOTHESIS_PROFILE=explore.
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 ISSUER = AUDIENCE = "cache-api"

@@ -107,11 +107,11 @@ def test_non_finite_and_non_numbers_are_refused(now, value):
 
 TOKEN_CHARACTERS = string.ascii_letters + string.digits + ".!%*_+`'~-"
 sip_tokens = st.text(alphabet=TOKEN_CHARACTERS, min_size=1, max_size=16)
-# The spec's SipValue: no C0 control characters, no DEL (httpx cannot send lone surrogates).
-sip_values = st.text(
-    alphabet=st.characters(exclude_categories=["Cs"],
-                           exclude_characters=[chr(code) for code in range(32)] + ["\x7f"]),
-    min_size=1, max_size=24)
+# The spec's SipValue and phrase texts: no C0 control characters, no DEL
+# (and no lone surrogates, which httpx cannot send).
+printable = st.characters(exclude_categories=["Cs"],
+                          exclude_characters=[chr(code) for code in range(32)] + ["\x7f"])
+sip_values = st.text(alphabet=printable, min_size=1, max_size=24)
 x_header_names = st.tuples(st.sampled_from(["X-", "x-"]), sip_tokens).map("".join)
 p_header_names = st.tuples(st.sampled_from(["P-", "p-"]), sip_tokens).map("".join)
 
@@ -143,7 +143,7 @@ tts_values = st.recursive(
     max_leaves=8,
 )
 tts_parameters = st.dictionaries(st.text(max_size=8), tts_values, max_size=4)
-PHRASE_OPTIONS = {"cacheTimeToLive": st.text(max_size=8), "refreshCache": st.booleans()}
+PHRASE_OPTIONS = {"cacheTimeToLive": st.text(printable, max_size=8), "refreshCache": st.booleans()}
 
 
 def shuffled(dictionaries):
@@ -152,8 +152,9 @@ def shuffled(dictionaries):
 
 
 phrases = st.one_of(
-    st.fixed_dictionaries({"fileName": st.text(min_size=1, max_size=16)},
-                          optional={"format": st.text(min_size=1, max_size=8), **PHRASE_OPTIONS}),
+    st.fixed_dictionaries({"fileName": st.text(printable, min_size=1, max_size=16)},
+                          optional={"format": st.text(printable, min_size=1, max_size=8),
+                                    **PHRASE_OPTIONS}),
     st.fixed_dictionaries({"googleTTSParameters": tts_parameters}, optional=PHRASE_OPTIONS),
     st.fixed_dictionaries({"awsTTSParameters": tts_parameters}, optional=PHRASE_OPTIONS),
 ).flatmap(lambda phrase: shuffled(st.just(phrase)))
