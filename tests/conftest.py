@@ -7,6 +7,7 @@ import time
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import OperationalError
@@ -195,3 +196,15 @@ def stored(engine):
             }
 
     return rows
+
+
+@pytest.fixture(scope="session")
+def rsa_key():
+    """A signing key of an identity provider (RS256), for the JWKS tests."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def ec_key():
+    """A signing key of an identity provider (ES256), for the JWKS tests."""
+    return ec.generate_private_key(ec.SECP256R1())

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app import create_app, security
 from tests.conftest import DOMAIN, PLATFORM, READ, SECRET, WRITE, bearer, make_token
@@ -174,16 +174,6 @@ def jwk_of(private_key, kid: str, algorithm: str) -> dict:
     else:
         jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private_key.public_key()))
     return {**jwk, "kid": kid, "alg": algorithm, "use": "sig"}
-
-
-@pytest.fixture(scope="module")
-def rsa_key():
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def ec_key():
-    return ec.generate_private_key(ec.SECP256R1())
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import time
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import HMACAlgorithm
 from jwt.utils import base64url_encode
 
@@ -55,16 +55,6 @@ def hs256_with(key: bytes, header: dict, claims: dict) -> str:
     """Sign with HMAC-SHA256 using `key` as the secret, as an attacker holding it would."""
     signing_input = segments(header, claims)
     return forge(header, claims, HMACAlgorithm(HMACAlgorithm.SHA256).sign(signing_input, key))
-
-
-@pytest.fixture(scope="module")
-def rsa_key():
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def ec_key():
-    return ec.generate_private_key(ec.SECP256R1())
 
 
 @pytest.fixture(scope="module")
@@ -353,6 +343,15 @@ def test_a_domain_claim_in_another_case_is_granted(client, claim, method, path, 
     assert response.status_code == 200, response.text
 
 
+def assert_every_operation_refused_the_domain(client, stored, token, path_domain) -> None:
+    before = stored()
+    for method, path, body in OPERATIONS:
+        response = client.request(method, path.replace(DOMAIN, path_domain), json=body,
+                                  headers=bearer(token))
+        assert_problem(response, 403, "domain")
+    assert stored() == before
+
+
 @pytest.mark.parametrize("claim, path_domain", [
     ("\u212a.example", "k.example"),  # KELVIN SIGN, which str.lower() makes a 'k'
     ("\u0130.example", "i.example"),  # LATIN CAPITAL I WITH DOT ABOVE
@@ -361,12 +360,7 @@ def test_a_domain_claim_in_another_case_is_granted(client, claim, method, path, 
 ], ids=["kelvin sign", "dotted I", "fullwidth e", "I for l"])
 def test_look_alike_domain_claims_grant_nothing(client, stored, claim, path_domain):
     token = make_token(domains=[claim], scopes=(READ, WRITE, PLATFORM))
-    before = stored()
-    for method, path, body in OPERATIONS:
-        response = client.request(method, path.replace(DOMAIN, path_domain), json=body,
-                                  headers=bearer(token))
-        assert_problem(response, 403, "domain")
-    assert stored() == before
+    assert_every_operation_refused_the_domain(client, stored, token, path_domain)
 
 
 def test_a_look_alike_domain_in_the_path_is_400_not_a_grant_question(client):
@@ -393,12 +387,7 @@ def test_a_look_alike_domain_in_the_path_is_400_not_a_grant_question(client):
 ], ids=repr)
 def test_wildcards_other_than_a_lone_star_grant_nothing(client, stored, claim, path_domain):
     token = jwt.encode(payload(domains=claim, scope=f"{READ} {WRITE} {PLATFORM}"), SECRET)
-    before = stored()
-    for method, path, body in OPERATIONS:
-        response = client.request(method, path.replace(DOMAIN, path_domain), json=body,
-                                  headers=bearer(token))
-        assert_problem(response, 403, "domain")
-    assert stored() == before
+    assert_every_operation_refused_the_domain(client, stored, token, path_domain)
 
 
 # --- scopes ---------------------------------------------------------------------------------
