@@ -37,8 +37,10 @@ def serve(host: str, port: int) -> None:
         settings.instance_path.mkdir(parents=True, exist_ok=True)
         migrate.upgrade(settings.database_url)
     click.echo(f"cache-api on http://{host}:{port}/cache (API page: /cache/ui/)", err=True)
+    # Configured once, here, so that create_app()'s own lines are JSON too; uvicorn
+    # keeps it (log_config=None) and leaves the access log to the app.
     logging.config.dictConfig(LOGGING)
-    uvicorn.run(create_app(), host=host, port=port, log_config=LOGGING, access_log=False)
+    uvicorn.run(create_app(), host=host, port=port, log_config=None, access_log=False)
 
 
 @main.group()

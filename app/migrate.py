@@ -1,5 +1,6 @@
 """Alembic, driven from the app's settings: upgrade, downgrade, and the at-head check."""
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -31,12 +32,17 @@ def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
+@functools.cache
+def head_revision() -> str:
+    """The code's head revision; read from migrations/ once (readiness probes ask often)."""
+    return ScriptDirectory(str(MIGRATIONS_PATH)).get_current_head()
+
+
 def revisions(engine: Engine) -> tuple[str | None, str]:
     """Return the database's revision and the code's head revision."""
-    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    return current, head
+    return current, head_revision()
 
 
 def check_at_head(engine: Engine) -> None:

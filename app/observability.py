@@ -10,7 +10,6 @@ import time
 import uuid
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
@@ -109,15 +108,10 @@ class EntriesCollector:
 
 def render_metrics(count_entries) -> bytes:
     """The exposition text: this process's (or, under gunicorn, every worker's) metrics."""
-    registry = CollectorRegistry()
+    requests = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)
-        process_metrics = generate_latest(registry)
-    else:
-        process_metrics = generate_latest(REGISTRY)
+        requests = CollectorRegistry()
+        multiprocess.MultiProcessCollector(requests)
     entries = CollectorRegistry()
     entries.register(EntriesCollector(count_entries))
-    return process_metrics + generate_latest(entries)
-
-
-METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST
+    return generate_latest(requests) + generate_latest(entries)

@@ -1,13 +1,14 @@
 """Endpoints for operators and orchestrators, outside the public and platform specs."""
 
 from flask import Blueprint, Response, current_app
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import DBAPIError
 
 from app import clock, migrate, store
 from app.api import json_response
 from app.db import engine_of, session
 from app.errors import PROBLEM_MEDIA_TYPE, problem_body
-from app.observability import METRICS_CONTENT_TYPE, render_metrics
+from app.observability import render_metrics
 
 blueprint = Blueprint("operations", __name__)
 
@@ -35,7 +36,7 @@ def metrics():
     return Response(
         render_metrics(lambda: store.count_live_entries(session(), clock.now())),
         mimetype=None,
-        content_type=METRICS_CONTENT_TYPE,
+        content_type=CONTENT_TYPE_LATEST,
     )
 
 
