@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from tests.browser.conftest import TIMEOUT_MS, chromium_executable
-from tests.conftest import DOMAIN, SECRET, make_token
-from tests.live_server import ROOT, LiveServer
+from tests.conftest import DOMAIN, make_token
+from tests.live_server import ROOT, server_on
 
 sync_api = pytest.importorskip(
     "playwright.sync_api",
@@ -106,7 +106,11 @@ def explore(page, page_url: str, spec_url: str) -> None:
     """Open the page, then load `spec_url` with its own "Explore" bar, as a person would."""
     page.goto(page_url)
     expect(page.locator(".opblock").first).to_be_visible()
-    page.locator(".download-url-input").fill(spec_url)
+    # Swagger UI may still re-render its bar (and reset the input) while it settles.
+    page.wait_for_load_state("networkidle")
+    address = page.locator(".download-url-input")
+    address.fill(spec_url)
+    expect(address).to_have_value(spec_url)
     page.locator(".download-url-button").click()
 
 
@@ -224,12 +228,7 @@ def test_an_authorized_request_from_the_page_crosses_origins_and_succeeds(
 
 
 def test_only_the_configured_origins_may_use_the_api_from_a_page(database_url, tmp_path, page):
-    server = LiveServer(
-        {"CACHE_DATABASE_URL": database_url, "CACHE_JWT_SECRET": SECRET,
-         "CACHE_INSTANCE_PATH": str(tmp_path)},
-        workers=1,
-        log_path=tmp_path / "gunicorn.log",
-    )
+    server = server_on(database_url, tmp_path, workers=1)
     allowed_origin, refused_origin = server.url, f"http://localhost:{server.port}"
     server.env["CACHE_CORS_ORIGINS"] = f"https://portal.example, {allowed_origin}"
     with server:
