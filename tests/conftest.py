@@ -147,6 +147,14 @@ def client(app):
         yield test_client
 
 
+# A call action with what a call needs, and a body that sets it (with `fields` added).
+CALL = {"type": "call", "destAddr": "sip:a@example.com"}
+
+
+def calling(**fields) -> dict:
+    return {"mode": "always", "command": {"action": {**CALL, **fields}}}
+
+
 def make_token(
     domains=(DOMAIN,), scopes=(READ, WRITE), key=SECRET, algorithm="HS256", headers=None, **claims
 ) -> str:
@@ -208,3 +216,18 @@ def rsa_key():
 def ec_key():
     """A signing key of an identity provider (ES256), for the JWKS tests."""
     return ec.generate_private_key(ec.SECP256R1())
+
+
+def assert_problem(response, status: int | None = None, *mentions: str) -> None:
+    """A problem+json refusal: `status` (any 4xx if None), readable by a page on another
+    origin, `"success": false`, and a `detail` that names each of `mentions`."""
+    if status is None:
+        assert 400 <= response.status_code < 500, response.text
+    else:
+        assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["access-control-allow-origin"] == "*"
+    body = response.json()
+    assert body["success"] is False and body["status"] == response.status_code
+    for mention in mentions:
+        assert mention in body["detail"], body

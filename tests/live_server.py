@@ -10,6 +10,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import SECRET
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,3 +71,16 @@ class LiveServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def server_on(database_url: str, folder: Path, workers: int = 2) -> LiveServer:
+    """The production server on a test database, trusting the tests' tokens.
+
+    Its instance folder is `folder`, and it logs to `folder / "gunicorn.log"`.
+    """
+    return LiveServer(
+        {"CACHE_DATABASE_URL": database_url, "CACHE_JWT_SECRET": SECRET,
+         "CACHE_INSTANCE_PATH": str(folder)},
+        workers=workers,
+        log_path=folder / "gunicorn.log",
+    )

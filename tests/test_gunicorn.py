@@ -5,15 +5,11 @@ import json
 import httpx
 
 from tests.conftest import DOMAIN, SECRET, bearer, make_token
-from tests.live_server import LiveServer
+from tests.live_server import server_on
 
 
 def test_gunicorn_serves_the_api_and_stops_cleanly(database_url, tmp_path):
-    server = LiveServer(
-        {"CACHE_DATABASE_URL": database_url, "CACHE_JWT_SECRET": SECRET,
-         "CACHE_INSTANCE_PATH": str(tmp_path)},
-        log_path=tmp_path / "gunicorn.log",
-    )
+    server = server_on(database_url, tmp_path)
     auth = bearer(make_token())
     with server:
         body = {"mode": "onError", "command": {"action": {"type": "hangup"}}}
@@ -36,11 +32,7 @@ def test_gunicorn_serves_the_api_and_stops_cleanly(database_url, tmp_path):
 
 
 def test_logs_are_json_with_request_ids_and_never_hold_a_token(database_url, tmp_path):
-    server = LiveServer(
-        {"CACHE_DATABASE_URL": database_url, "CACHE_JWT_SECRET": SECRET,
-         "CACHE_INSTANCE_PATH": str(tmp_path)},
-        log_path=tmp_path / "gunicorn.log",
-    )
+    server = server_on(database_url, tmp_path)
     good = make_token()
     expired = make_token(exp=1)
     foreign = make_token(key="x" * 48)

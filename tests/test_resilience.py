@@ -11,21 +11,12 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from tests.conftest import DOMAIN, ON_POSTGRES, PLATFORM, READ, SECRET, WRITE, bearer, make_token
-from tests.live_server import LiveServer
+from tests.conftest import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, bearer, make_token
+from tests.live_server import server_on
 from tests.tcp_proxy import TcpProxy
 
 AUTH = bearer(make_token(scopes=(READ, WRITE, PLATFORM), exp=int(time.time()) + 3600))
 BASE = f"/cache/{DOMAIN}/ivrfallback"
-
-
-def server_for(database_url: str, tmp_path, workers: int) -> LiveServer:
-    return LiveServer(
-        {"CACHE_DATABASE_URL": database_url, "CACHE_JWT_SECRET": SECRET,
-         "CACHE_INSTANCE_PATH": str(tmp_path)},
-        workers=workers,
-        log_path=tmp_path / "gunicorn.log",
-    )
 
 
 def command_to(address: str) -> dict:
@@ -62,7 +53,7 @@ def test_concurrent_writers_lose_no_update_and_get_no_error(database_url, tmp_pa
                                   for name, response, allowed in calls
                                   if response.status_code not in allowed)
 
-    with server_for(database_url, tmp_path, workers=3) as server:
+    with server_on(database_url, tmp_path, workers=3) as server:
         started = time.monotonic()
         run_threads(writers, writer)
         elapsed = time.monotonic() - started
@@ -89,7 +80,7 @@ def test_database_outage_answers_503_quickly_and_recovers(database_url, tmp_path
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
     proxied = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
 
-    with server_for(proxied, tmp_path, workers=2) as server, \
+    with server_on(proxied, tmp_path, workers=2) as server, \
             httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
         for _ in range(10):  # warm every worker's pool
             assert client.get(BASE).status_code == 200
@@ -145,7 +136,7 @@ def test_graceful_shutdown_loses_no_acknowledged_write(database_url, tmp_path):
                 else:
                     refused.append((response.status_code, response.text))
 
-    server = server_for(database_url, tmp_path, workers=2).start()
+    server = server_on(database_url, tmp_path, workers=2).start()
     threads = [threading.Thread(target=writer, args=(index,)) for index in range(writers)]
     for thread in threads:
         thread.start()

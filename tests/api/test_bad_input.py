@@ -5,11 +5,10 @@ import json
 import pytest
 
 from app.schemas import CALL_ONLY_FIELDS
-from tests.conftest import DOMAIN, bearer, make_token
+from tests.conftest import CALL, DOMAIN, assert_problem, bearer, calling, make_token
 
 BASE = f"/cache/{DOMAIN}/ivrfallback"
 ENTRY = f"{BASE}/1"
-CALL = {"type": "call", "destAddr": "sip:a@example.com"}
 
 
 @pytest.fixture
@@ -20,16 +19,6 @@ def seeded(client, auth, stored):
     before = stored()
     yield
     assert stored() == before
-
-
-def assert_problem(response, status, *mentions):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.headers["access-control-allow-origin"] == "*"
-    body = response.json()
-    assert body["success"] is False and body["status"] == status
-    for mention in mentions:
-        assert mention in body["detail"], body
 
 
 # --- paths ---------------------------------------------------------------------------------
@@ -116,7 +105,7 @@ def test_body_that_is_not_application_json_is_415(client, auth, seeded, content_
 
 
 def test_body_over_64_kib_is_413(client, auth, seeded):
-    body = {"mode": "always", "command": {"action": {**CALL, "sipFrom": "x" * 70_000}}}
+    body = calling(sipFrom="x" * 70_000)
     assert_problem(post_raw(client, auth, json.dumps(body).encode()), 413, "64 KiB")
 
 
@@ -136,43 +125,26 @@ BAD_BODIES = {
     "missing action": ({"mode": "always", "command": {}}, "action"),
     "missing type": ({"mode": "always", "command": {"action": {"destAddr": "x"}}}, "type"),
     "mode case": ({"mode": "Always", "command": {"action": CALL}}, "mode"),
-    "type case": ({"mode": "always", "command": {"action": {**CALL, "type": "CALL"}}}, "type"),
+    "type case": (calling(type="CALL"), "type"),
     "unknown type": ({"mode": "always", "command": {"action": {"type": "transfer"}}}, "type"),
     "null mode": ({"mode": None, "command": {"action": CALL}}, "mode"),
-    "null destAddr": ({"mode": "always", "command": {"action": {**CALL, "destAddr": None}}},
-                      "destAddr"),
+    "null destAddr": (calling(destAddr=None), "destAddr"),
     "null command": ({"mode": "always", "command": None}, "command"),
     "unknown top field": ({"mode": "always", "command": {"action": CALL}, "ttl": 5}, "ttl"),
     "unknown command field": ({"mode": "always", "command": {"action": CALL, "x": 1}}, "x"),
-    "unknown action field": ({"mode": "always", "command": {"action": {**CALL, "dest": "y"}}},
-                             "dest"),
+    "unknown action field": (calling(dest="y"), "dest"),
     "call without destAddr": ({"mode": "always", "command": {"action": {"type": "call"}}},
                               "destAddr"),
-    "ring time zero": ({"mode": "always", "command": {"action": {**CALL, "maxRingTime": 0}}},
-                       "maxRingTime"),
-    "ring time text": ({"mode": "always", "command": {"action": {**CALL, "maxRingTime": "30"}}},
-                       "maxRingTime"),
-    "ring time fraction": ({"mode": "always",
-                            "command": {"action": {**CALL, "maxRingTime": 1.5}}}, "maxRingTime"),
-    "x header without X-": ({"mode": "always",
-                             "command": {"action": {**CALL, "xHeaders": {"Foo": "1"}}}},
-                            "xHeaders.Foo"),
-    "p header without P-": ({"mode": "always",
-                             "command": {"action": {**CALL, "pHeaders": {"X-Foo": "1"}}}},
-                            "pHeaders.X-Foo"),
-    "header name not a token": ({"mode": "always",
-                                 "command": {"action": {**CALL, "xHeaders": {"X-a b": "1"}}}},
-                                "xHeaders.X-a b"),
-    "header name with colon": ({"mode": "always",
-                                "command": {"action": {**CALL, "xHeaders": {"X-a:": "1"}}}},
-                               "xHeaders"),
-    "header value with CRLF": ({"mode": "always", "command": {
-        "action": {**CALL, "xHeaders": {"X-A": "1\r\nVia: evil"}}}}, "X-A"),
-    "copy header not a token": ({"mode": "always",
-                                 "command": {"action": {**CALL, "copyHeaders": ["a b"]}}},
-                                "copyHeaders"),
-    "contact parameter not a token": ({"mode": "always", "command": {
-        "action": {**CALL, "contactParameters": {"a=b": "c"}}}}, "contactParameters"),
+    "ring time zero": (calling(maxRingTime=0), "maxRingTime"),
+    "ring time text": (calling(maxRingTime="30"), "maxRingTime"),
+    "ring time fraction": (calling(maxRingTime=1.5), "maxRingTime"),
+    "x header without X-": (calling(xHeaders={"Foo": "1"}), "xHeaders.Foo"),
+    "p header without P-": (calling(pHeaders={"X-Foo": "1"}), "pHeaders.X-Foo"),
+    "header name not a token": (calling(xHeaders={"X-a b": "1"}), "xHeaders.X-a b"),
+    "header name with colon": (calling(xHeaders={"X-a:": "1"}), "xHeaders"),
+    "header value with CRLF": (calling(xHeaders={"X-A": "1\r\nVia: evil"}), "X-A"),
+    "copy header not a token": (calling(copyHeaders=["a b"]), "copyHeaders"),
+    "contact parameter not a token": (calling(contactParameters={"a=b": "c"}), "contactParameters"),
     "phrase with two sources": ({"mode": "always", "command": {
         "action": CALL, "phrases": [{"fileName": "a.wav", "awsTTSParameters": {}}]}}, "phrases.0"),
     "phrase without source": ({"mode": "always", "command": {

@@ -6,14 +6,13 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import DOMAIN, PLATFORM, bearer, make_token
+from tests.conftest import CALL, DOMAIN, PLATFORM, assert_problem, bearer, calling, make_token
 
 BASE = f"/cache/{DOMAIN}/ivrfallback"
 ENTRY = f"{BASE}/1"
 SIPREC = f"/cache/{DOMAIN}/siprecfallback/1"
 PLATFORM_ENTRY = f"/platform/{DOMAIN}/siprecfallback/1"
 HANGUP = {"mode": "always", "command": {"action": {"type": "hangup"}}}
-CALL = {"type": "call", "destAddr": "sip:a@example.com"}
 
 
 @pytest.fixture
@@ -25,17 +24,6 @@ def seeded(client, auth, platform_auth, stored):
     before = stored()
     yield
     assert stored() == before
-
-
-def assert_problem(response, status=None, mention=""):
-    assert 400 <= response.status_code < 500, response.text
-    if status is not None:
-        assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.headers["access-control-allow-origin"] == "*"
-    body = response.json()
-    assert body["success"] is False and body["status"] == response.status_code
-    assert mention in body["detail"], body
 
 
 def post_raw(client, headers, content: bytes, path=ENTRY, content_type="application/json"):
@@ -203,10 +191,6 @@ def test_huge_integer_in_tts_parameters_is_stored_exactly(client, auth):
 
 
 # --- NUL, control characters and direction marks --------------------------------------------
-
-def calling(**fields) -> dict:
-    return {"mode": "always", "command": {"action": {**CALL, **fields}}}
-
 
 BAD_TEXT_BODIES = {
     "NUL in destAddr": calling(destAddr="sip:a\x00@b"),

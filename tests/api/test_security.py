@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app import create_app, security
-from tests.conftest import DOMAIN, PLATFORM, READ, SECRET, WRITE, bearer, make_token
+from tests.conftest import DOMAIN, PLATFORM, READ, SECRET, WRITE, assert_problem, bearer, make_token
 
 HANGUP = {"mode": "always", "command": {"action": {"type": "hangup"}}}
 OPERATIONS = [
@@ -28,15 +28,6 @@ def call(client, method, path, body, headers):
     if body is None:
         return client.request(method, path, headers=headers)
     return client.request(method, path, json=body, headers=headers)
-
-
-def assert_problem(response, status, detail_part):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["success"] is False
-    assert body["status"] == status
-    assert detail_part in body["detail"]
 
 
 @pytest.mark.parametrize("method, path, body", OPERATIONS)

@@ -16,7 +16,7 @@ from jwt.algorithms import HMACAlgorithm
 from jwt.utils import base64url_encode
 
 from app import create_app
-from tests.api.test_security import JwksServer, assert_problem, jwk_of
+from tests.api.test_security import JwksServer, jwk_of
 from tests.conftest import (
     AUDIENCE,
     DOMAIN,
@@ -25,6 +25,7 @@ from tests.conftest import (
     READ,
     SECRET,
     WRITE,
+    assert_problem,
     bearer,
     make_token,
 )

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SECRET
-from tests.live_server import ROOT, LiveServer
+from tests.live_server import ROOT, server_on
 
 ARTIFACTS_DIR = ROOT / "test-artifacts"
 # Playwright cannot download its own browser here: it drives the system's Chromium.
@@ -62,12 +61,7 @@ def live_server(database_url, tmp_path_factory):
     emptied after it (tests/conftest.py, `empty_tables`).
     """
     folder = tmp_path_factory.mktemp("live-server")
-    server = LiveServer(
-        {"CACHE_DATABASE_URL": database_url, "CACHE_JWT_SECRET": SECRET,
-         "CACHE_INSTANCE_PATH": str(folder)},
-        workers=1,
-        log_path=folder / "gunicorn.log",
-    )
+    server = server_on(database_url, folder, workers=1)
     with server:
         yield server
 

@@ -4,8 +4,7 @@ import collections
 
 import pytest
 
-from tests.conftest import SECRET
-from tests.live_server import LiveServer
+from tests.live_server import server_on
 
 # Requests sent per test and operation, reported at the end of the run.
 SENT: collections.Counter = collections.Counter()
@@ -15,11 +14,7 @@ SENT: collections.Counter = collections.Counter()
 def live_server(database_url, tmp_path_factory):
     """`gunicorn -c gunicorn.conf.py wsgi:app` on the migrated test database."""
     folder = tmp_path_factory.mktemp("live")
-    server = LiveServer(
-        {"CACHE_DATABASE_URL": database_url, "CACHE_JWT_SECRET": SECRET,
-         "CACHE_INSTANCE_PATH": str(folder)},
-        log_path=folder / "gunicorn.log",
-    )
+    server = server_on(database_url, folder)
     with server:
         yield server
 
