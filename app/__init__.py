@@ -1,5 +1,7 @@
 """The fallback cache service: `create_app()` builds the ASGI application."""
 
+import asyncio
+import contextlib
 import logging
 import warnings
 from pathlib import Path
@@ -15,6 +17,7 @@ from connexion.resolver import RelativeResolver  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from app import db, errors, migrate, operations  # noqa: E402
+from app.accounting import UsageRecorder  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.middleware import RequestGuard  # noqa: E402
 from app.observability import Observability  # noqa: E402
@@ -33,10 +36,18 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     this code never creates or alters tables by itself (`cache-api db upgrade` does).
     """
     settings = Settings.from_env(overrides)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        """On graceful shutdown (SIGTERM under gunicorn), write the fallback-use tally."""
+        yield
+        await asyncio.to_thread(flask_app.extensions["cache_usage"].stop)
+
     connexion_app = connexion.FlaskApp(
         __name__,
         specification_dir=SPEC_DIR,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        lifespan=lifespan,
     )
     flask_app = connexion_app.app
     flask_app.config["CACHE_SETTINGS"] = settings
@@ -44,6 +55,9 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     flask_app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     db.init_app(flask_app, settings.database_url)
     _check_schema(db.engine_of(flask_app))
+    flask_app.extensions["cache_usage"] = UsageRecorder(
+        db.engine_of(flask_app), settings.usage_flush_interval
+    ).start()
 
     for spec in ("cache.yaml", "platform.yaml"):
         connexion_app.add_api(
@@ -59,6 +73,7 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
         RequestGuard,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         max_body_bytes=settings.max_body_bytes,
+        max_bulk_body_bytes=settings.max_bulk_body_bytes,
         cors_origins=settings.cors_origins,
         state={"token_verifier": TokenVerifier(settings)},
     )

@@ -40,6 +40,11 @@ class Settings:
     # Allowed clock skew between the token issuer and this service, in seconds.
     jwt_leeway: int = 30
     max_body_bytes: int = 64 * 1024
+    # The bulk SIPRec write's limit: 5,000 numbers of 64 characters, quoted, with room.
+    max_bulk_body_bytes: int = 512 * 1024
+    # Seconds between two writes of the fallback-use tally (app/accounting.py): the
+    # most counts a crashed process can lose.
+    usage_flush_interval: float = 2
     # Least seconds between two JWKS fetches forced by unknown `kid`s: a
     # rotated key is picked up within this, and garbage kids cannot hammer the IdP.
     jwks_refresh_cooldown: float = 30
@@ -74,6 +79,7 @@ class Settings:
             jwt_issuer=env.get("CACHE_JWT_ISSUER") or "cache-api",
             jwt_audience=env.get("CACHE_JWT_AUDIENCE") or "cache-api",
             purge_interval=float(env.get("CACHE_PURGE_INTERVAL") or 0),
+            usage_flush_interval=float(env.get("CACHE_USAGE_FLUSH_SECONDS") or 2),
             cors_origins=tuple(
                 origin.strip()
                 for origin in (env.get("CACHE_CORS_ORIGINS") or "*").split(",")

@@ -1,6 +1,7 @@
 """ASGI middleware that runs outside Connexion's own: body limit, path and JSON guard, CORS."""
 
 import json
+import re
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
@@ -12,6 +13,9 @@ from app.errors import PROBLEM_MEDIA_TYPE, problem_body
 # Deeper JSON is refused: no command needs it, and parsing, validating and storing
 # recurse once per level (a RecursionError, so a 500, from about 500 levels).
 MAX_JSON_DEPTH = 32
+# The one operation whose body may exceed the usual limit: the platform's bulk SIPRec
+# write (up to 5,000 numbers, openapi/platform.yaml).
+BULK_WRITE_PATH = re.compile(r"/platform/[^/]+/siprecfallback")
 # Response headers a page on another origin may read (beside the CORS-safelisted ones).
 EXPOSED_HEADERS = "X-Request-ID, WWW-Authenticate, Retry-After"
 
@@ -24,9 +28,11 @@ class RequestGuard:
     so the body is read here, up to the limit, and handed on.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, cors_origins, state: dict):
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_bulk_body_bytes: int,
+                 cors_origins, state: dict):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_bulk_body_bytes = max_bulk_body_bytes
         self.cors_origins = tuple(cors_origins)
         self.state = state
 
@@ -45,12 +51,13 @@ class RequestGuard:
             # and another resource to a proxy that routes on the raw path.
             await self._refuse(400, "The path contains an encoded slash (%2F).", scope, send)
             return
+        limit = self._body_limit(scope)
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and not declared.isdigit():
             await self._refuse(400, "The Content-Length header is not a number.", scope, send)
             return
-        if declared is not None and int(declared) > self.max_body_bytes:
-            await self._refuse(413, self._too_large(), scope, send)
+        if declared is not None and int(declared) > limit:
+            await self._refuse(413, self._too_large(limit), scope, send)
             return
         body = bytearray()
         more = True
@@ -60,8 +67,8 @@ class RequestGuard:
                 return
             body.extend(message.get("body", b""))
             more = message.get("more_body", False)
-            if len(body) > self.max_body_bytes:
-                await self._refuse(413, self._too_large(), scope, send)
+            if len(body) > limit:
+                await self._refuse(413, self._too_large(limit), scope, send)
                 return
         refusal = json_refusal(bytes(body)) if body and _is_json(scope) else None
         if refusal is not None:
@@ -69,8 +76,14 @@ class RequestGuard:
             return
         await self.app(scope, _replay(bytes(body), receive), send)
 
-    def _too_large(self) -> str:
-        return f"The request body is over {self.max_body_bytes // 1024} KiB."
+    def _body_limit(self, scope: Scope) -> int:
+        if scope["method"] == "POST" and BULK_WRITE_PATH.fullmatch(scope["path"]):
+            return self.max_bulk_body_bytes
+        return self.max_body_bytes
+
+    @staticmethod
+    def _too_large(limit: int) -> str:
+        return f"The request body is over {limit // 1024} KiB."
 
     async def _refuse(self, status: int, detail: str, scope: Scope, send: Send) -> None:
         response = Response(problem_body(status, detail), status, media_type=PROBLEM_MEDIA_TYPE)

@@ -26,6 +26,12 @@ class IvrFallback(Base):
     updated_at: Mapped[int] = mapped_column(BigInteger)
     # The token's `sub` that wrote the entry, for audit.
     updated_by: Mapped[str | None] = mapped_column(String(255))
+    # Fallback-use accounting (app/accounting.py): how often the platform's call-time
+    # decision applied this entry, when last, and for which outcome. Kept when the
+    # entry is replaced, gone with it when it is deleted or expires.
+    use_count: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    last_used_at: Mapped[int | None] = mapped_column(BigInteger)
+    last_outcome: Mapped[str | None] = mapped_column(String(16))
 
 
 class SiprecFallback(Base):

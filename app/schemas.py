@@ -30,6 +30,9 @@ CALL_ONLY_FIELDS = (
 # RFC 3261 token: what a SIP header name (and a URI parameter name) is made of.
 SIP_TOKEN = re.compile(r"[A-Za-z0-9.!%*_+`'~-]+")
 HEADER_PREFIXES = {"xHeaders": "X-", "pHeaders": "P-"}
+# The spec's `number` path parameter (openapi/cache.yaml; a test keeps them equal), for
+# numbers that arrive in bodies (the bulk SIPRec write), where each is judged alone.
+NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9+*#._-]{1,64}$")
 
 
 class Expiration(fields.Field):

@@ -4,33 +4,61 @@ Writes are single statements (an upsert, a delete), so concurrent writers
 never see a half-done write or a uniqueness error. Callers commit.
 """
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import case, delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.decision import Entry
 from app.models import IvrFallback, SiprecFallback
 
 INSERT_BY_DIALECT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 PURGE_BATCH_ROWS = 1000
+# Rows per multi-row INSERT: 5 bound values a row stays under both SQLite's
+# (32,766 since 3.32) and PostgreSQL's (65,535) limits, so a bulk write of 5,000
+# numbers is one statement.
+UPSERT_ROWS_PER_STATEMENT = 5000
+KEY_COLUMNS = ("domain", "number")
 
 
-def _upsert(session: Session, model, values: dict) -> None:
+def _upsert(session: Session, model, rows: list[dict], keep: dict | None = None) -> None:
+    """Insert the rows, or replace the columns they name where the key exists.
+
+    `keep` maps other columns to what they become on a replace (default: untouched).
+    """
     insert = INSERT_BY_DIALECT[session.get_bind().dialect.name]
-    statement = insert(model).values(**values)
-    keys = ("domain", "number")
-    statement = statement.on_conflict_do_update(
-        index_elements=keys,
-        set_={name: statement.excluded[name] for name in values if name not in keys},
-    )
-    session.execute(statement)
+    for start in range(0, len(rows), UPSERT_ROWS_PER_STATEMENT):
+        chunk = rows[start:start + UPSERT_ROWS_PER_STATEMENT]
+        statement = insert(model).values(chunk)
+        replaced = {name: statement.excluded[name] for name in chunk[0] if name not in KEY_COLUMNS}
+        statement = statement.on_conflict_do_update(
+            index_elements=KEY_COLUMNS, set_={**replaced, **(keep or {})}
+        )
+        session.execute(statement)
 
 
 def _live(model, domain: str, now: int):
     return (model.domain == domain, model.expires_at > now)
 
 
-def set_ivr_fallback(session: Session, values: dict) -> None:
-    _upsert(session, IvrFallback, values)
+def set_ivr_fallback(session: Session, values: dict, now: int) -> None:
+    """Create or replace an entry. A replaced live entry keeps its usage counts; one
+    that had expired was already gone, so the new entry starts from none."""
+    was_live = IvrFallback.expires_at > now
+    _upsert(session, IvrFallback, [values], keep={
+        "use_count": case((was_live, IvrFallback.use_count), else_=0),
+        "last_used_at": case((was_live, IvrFallback.last_used_at), else_=None),
+        "last_outcome": case((was_live, IvrFallback.last_outcome), else_=None),
+    })
+
+
+def ivr_decision_entry(session: Session, domain: str, number: str, now: int) -> Entry | None:
+    """The live entry's mode, expiry and command, by primary key; no ORM object built."""
+    row = session.execute(
+        select(IvrFallback.mode, IvrFallback.expires_at, IvrFallback.command).where(
+            *_live(IvrFallback, domain, now), IvrFallback.number == number
+        )
+    ).first()
+    return None if row is None else Entry(*row)
 
 
 def get_ivr_fallback(session: Session, domain: str, number: str, now: int) -> IvrFallback | None:
@@ -56,17 +84,18 @@ def delete_ivr_fallback(session: Session, domain: str, number: str, now: int) ->
     return result.rowcount > 0
 
 
-def set_siprec_entry(session: Session, values: dict) -> None:
-    _upsert(session, SiprecFallback, values)
+def set_siprec_entries(session: Session, rows: list[dict]) -> None:
+    """Create or renew SIPRec entries; each (domain, number) at most once in `rows`."""
+    _upsert(session, SiprecFallback, rows)
 
 
-def siprec_in_cache(session: Session, domain: str, number: str, now: int) -> bool:
-    found = session.scalar(
-        select(SiprecFallback.number).where(
+def siprec_expiry(session: Session, domain: str, number: str, now: int) -> int | None:
+    """The live SIPRec entry's expiry (unix seconds), or None when not in the cache."""
+    return session.scalar(
+        select(SiprecFallback.expires_at).where(
             *_live(SiprecFallback, domain, now), SiprecFallback.number == number
         )
     )
-    return found is not None
 
 
 def delete_siprec_entry(session: Session, domain: str, number: str, now: int) -> bool:

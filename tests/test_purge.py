@@ -15,9 +15,9 @@ def add_entries(engine, now: int, expired: int, live: int) -> None:
             expires_at = now - 1 - index if index < expired else now + 3600
             values = {"domain": "example.com", "number": f"n{index}", "expires_at": expires_at,
                       "updated_at": now}
-            store.set_siprec_entry(session, values)
+            store.set_siprec_entries(session, [values])
             store.set_ivr_fallback(session, {**values, "mode": "always",
-                                             "command": {"action": {"type": "hangup"}}})
+                                             "command": {"action": {"type": "hangup"}}}, now)
         session.commit()
 
 

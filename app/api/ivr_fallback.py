@@ -25,6 +25,7 @@ def get_entry(domain: str, number: str):
 def set_entry(domain: str, number: str, body: dict, user: str | None = None):
     settings = settings_schema.load(body)
     db = session()
+    now = clock.now()
     store.set_ivr_fallback(
         db,
         {
@@ -34,9 +35,10 @@ def set_entry(domain: str, number: str, body: dict, user: str | None = None):
             # As posted, not as loaded: GET must return exactly what was sent.
             "command": body["command"],
             "expires_at": settings["expiration"],
-            "updated_at": clock.now(),
+            "updated_at": now,
             "updated_by": user,
         },
+        now,
     )
     db.commit()
     return json_response({"success": True})

@@ -6,8 +6,8 @@ from app.db import session
 
 
 def get_status(domain: str, number: str):
-    in_cache = store.siprec_in_cache(session(), domain.lower(), number, clock.now())
-    return json_response({"inCache": in_cache})
+    expires_at = store.siprec_expiry(session(), domain.lower(), number, clock.now())
+    return json_response({"inCache": expires_at is not None})
 
 
 def delete_entry(domain: str, number: str):

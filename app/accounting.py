@@ -1,0 +1,125 @@
+"""Fallback-use accounting: how often each IVR entry was applied at call time.
+
+The decision is the hottest path of the service, so it never writes: each
+applied decision is added to a per-process tally (`record`), and a background
+thread writes the tally every `interval` seconds as one UPDATE per entry used,
+whatever the number of calls. The factory creates the recorder; the app's
+lifespan stops it, which writes what is left. A process that dies without a
+graceful shutdown loses at most the last window's counts.
+"""
+
+import logging
+import threading
+
+from prometheus_client import Counter
+from sqlalchemy import Engine, bindparam, case, or_, update
+from sqlalchemy.exc import DBAPIError
+
+from app.models import IvrFallback
+
+log = logging.getLogger(__name__)
+
+USAGE_ROWS_WRITTEN = Counter(
+    "cache_fallback_usage_rows_written_total",
+    "Entry rows updated by the fallback-use accounting (one per entry per flush).",
+)
+
+_last_use_is_older = or_(
+    IvrFallback.last_used_at.is_(None), IvrFallback.last_used_at <= bindparam("b_at")
+)
+# One statement for every entry of a flush (executemany). Several processes flush
+# in any order, so the last use only moves forward; counts add up.
+ADD_USAGE = (
+    update(IvrFallback)
+    .where(
+        IvrFallback.domain == bindparam("b_domain"),
+        IvrFallback.number == bindparam("b_number"),
+    )
+    .values(
+        use_count=IvrFallback.use_count + bindparam("b_count"),
+        last_used_at=case((_last_use_is_older, bindparam("b_at")), else_=IvrFallback.last_used_at),
+        last_outcome=case(
+            (_last_use_is_older, bindparam("b_outcome")), else_=IvrFallback.last_outcome
+        ),
+    )
+)
+
+
+class UsageRecorder:
+    """Tally applied decisions in memory; write them in batches from a daemon thread."""
+
+    def __init__(self, engine: Engine, interval: float):
+        self.engine = engine
+        self.interval = interval
+        # (domain, number) -> [count, last used at, last outcome]
+        self._pending: dict[tuple[str, str], list] = {}
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cache-usage", daemon=True)
+
+    def start(self) -> "UsageRecorder":
+        self._thread.start()
+        return self
+
+    def record(self, domain: str, number: str, outcome: str, at: int) -> None:
+        """Count one applied decision; costs a dict update under a lock."""
+        key = (domain, number)
+        with self._lock:
+            usage = self._pending.get(key)
+            if usage is None:
+                self._pending[key] = [1, at, outcome]
+            else:
+                usage[0] += 1
+                if at >= usage[1]:
+                    usage[1], usage[2] = at, outcome
+
+    def flush(self) -> int:
+        """Write the tally; return how many entry rows were written.
+
+        On a database error the tally is kept for the next flush, so an outage
+        shorter than the process's life loses nothing.
+        """
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return 0
+        rows = [
+            {"b_domain": domain, "b_number": number, "b_count": count, "b_at": at,
+             "b_outcome": outcome}
+            for (domain, number), (count, at, outcome) in pending.items()
+        ]
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(ADD_USAGE, rows)
+        except DBAPIError as error:
+            log.warning("fallback usage not written, kept for the next flush: %s",
+                        error.orig.__class__.__name__ if error.orig else error)
+            self._restore(pending)
+            return 0
+        USAGE_ROWS_WRITTEN.inc(len(rows))
+        return len(rows)
+
+    def stop(self) -> None:
+        """Stop the thread, then write what is left (graceful shutdown)."""
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self.flush()
+
+    def _restore(self, pending: dict) -> None:
+        with self._lock:
+            for key, (count, at, outcome) in pending.items():
+                usage = self._pending.get(key)
+                if usage is None:
+                    self._pending[key] = [count, at, outcome]
+                else:
+                    usage[0] += count
+                    if at > usage[1]:
+                        usage[1], usage[2] = at, outcome
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - the thread must outlive any one failure
+                log.exception("fallback usage flush failed")

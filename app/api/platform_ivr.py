@@ -1,0 +1,31 @@
+"""The call-time decision: the platform asks before (and after) asking the customer.
+
+The service's hottest path: one primary-key lookup, no ORM objects, no writes
+(use is tallied in memory by app/accounting.py), and 200 for every normal answer.
+"""
+
+from flask import current_app
+from prometheus_client import Counter
+
+from app import clock, decision, store
+from app.api import json_response
+from app.db import session
+
+DECISIONS = Counter(
+    "cache_fallback_decisions_total",
+    "Call-time fallback decisions, by the outcome asked about and whether one applied.",
+    ["outcome", "applied"],
+)
+
+
+def decide(domain: str, number: str, outcome: str, status: int | None = None):
+    # `status` (the customer's HTTP or SIP status) is validated by the spec; the
+    # rule does not depend on it.
+    domain = domain.lower()
+    now = clock.now()
+    answer = decision.decide(store.ivr_decision_entry(session(), domain, number, now), outcome)
+    applied = answer["apply"]
+    DECISIONS.labels(outcome, "true" if applied else "false").inc()
+    if applied:
+        current_app.extensions["cache_usage"].record(domain, number, outcome, now)
+    return json_response(answer)

@@ -1,0 +1,66 @@
+"""The SIPRec fallback cache as the platform uses it: write numbers, ask at call time."""
+
+from app import clock, store
+from app.api import json_response
+from app.db import session
+from app.errors import problem
+from app.schemas import NUMBER_PATTERN, SiprecSettingsSchema
+
+siprec_settings_schema = SiprecSettingsSchema()
+# What Connexion hands over when a request without Content-Type has no body
+# (the schema's default, serialised): the body is optional here.
+EMPTY_BODIES = (b"", b"{}")
+NOT_A_NUMBER = "not a number: 1 to 64 characters of A-Z a-z 0-9 + * # . _ -"
+
+
+def set_entry(domain: str, number: str, body=None, user: str | None = None):
+    if isinstance(body, bytes):
+        if body.strip() not in EMPTY_BODIES:
+            return problem(415, "A request body must be sent as application/json.")
+        body = {}
+    settings = siprec_settings_schema.load(body or {})
+    _write(domain, [number], settings["expiration"], user)
+    return json_response({"success": True})
+
+
+def set_entries(domain: str, body: dict, user: str | None = None):
+    """Write every valid number of the list; report each, in the order sent.
+
+    The spec has refused a malformed document whole (and a bad expiration is
+    refused here before anything is written); a bad number only fails itself.
+    """
+    settings = siprec_settings_schema.load({k: v for k, v in body.items() if k != "numbers"})
+    numbers = body["numbers"]
+    valid = [number for number in numbers if NUMBER_PATTERN.fullmatch(number)]
+    if valid:
+        _write(domain, valid, settings["expiration"], user)
+    results = [
+        {"number": number, "written": True}
+        if NUMBER_PATTERN.fullmatch(number)
+        else {"number": number, "written": False, "detail": NOT_A_NUMBER}
+        for number in numbers
+    ]
+    return json_response({"success": len(valid) == len(numbers), "results": results})
+
+
+def get_status(domain: str, number: str):
+    """Whether to record a call to the number now, and until when."""
+    expires_at = store.siprec_expiry(session(), domain.lower(), number, clock.now())
+    if expires_at is None:
+        return json_response({"inCache": False})
+    return json_response({"inCache": True, "ttl": expires_at})
+
+
+def _write(domain: str, numbers: list[str], expires_at: int, user: str | None) -> None:
+    """One transaction, as few statements as the engine allows; repeats written once."""
+    now = clock.now()
+    db = session()
+    store.set_siprec_entries(
+        db,
+        [
+            {"domain": domain.lower(), "number": number, "expires_at": expires_at,
+             "updated_at": now, "updated_by": user}
+            for number in dict.fromkeys(numbers)
+        ],
+    )
+    db.commit()
