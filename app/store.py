@@ -4,7 +4,10 @@ Writes are single statements (an upsert, a delete), so concurrent writers
 never see a half-done write or a uniqueness error. Callers commit.
 """
 
-from sqlalchemy import case, delete, func, select, tuple_
+import json
+
+from sqlalchemy import BigInteger, String, Text, bindparam, case, delete, func, literal, select, true
+from sqlalchemy import tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -13,27 +16,27 @@ from app.models import IvrFallback, SiprecFallback
 
 INSERT_BY_DIALECT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 PURGE_BATCH_ROWS = 1000
-# Rows per multi-row INSERT: 5 bound values a row stays under both SQLite's
-# (32,766 since 3.32) and PostgreSQL's (65,535) limits, so a bulk write of 5,000
-# numbers is one statement.
-UPSERT_ROWS_PER_STATEMENT = 5000
 KEY_COLUMNS = ("domain", "number")
 
 
-def _upsert(session: Session, model, rows: list[dict], keep: dict | None = None) -> None:
-    """Insert the rows, or replace the columns they name where the key exists.
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _on_conflict_replace(statement, columns, keep: dict | None = None):
+    """Make an INSERT an upsert: where the key exists, take `columns` from the new row.
 
     `keep` maps other columns to what they become on a replace (default: untouched).
     """
-    insert = INSERT_BY_DIALECT[session.get_bind().dialect.name]
-    for start in range(0, len(rows), UPSERT_ROWS_PER_STATEMENT):
-        chunk = rows[start:start + UPSERT_ROWS_PER_STATEMENT]
-        statement = insert(model).values(chunk)
-        replaced = {name: statement.excluded[name] for name in chunk[0] if name not in KEY_COLUMNS}
-        statement = statement.on_conflict_do_update(
-            index_elements=KEY_COLUMNS, set_={**replaced, **(keep or {})}
-        )
-        session.execute(statement)
+    replaced = {name: statement.excluded[name] for name in columns if name not in KEY_COLUMNS}
+    return statement.on_conflict_do_update(
+        index_elements=KEY_COLUMNS, set_={**replaced, **(keep or {})}
+    )
+
+
+def _upsert(session: Session, model, values: dict, keep: dict | None = None) -> None:
+    insert = INSERT_BY_DIALECT[_dialect(session)]
+    session.execute(_on_conflict_replace(insert(model).values(**values), values, keep))
 
 
 def _live(model, domain: str, now: int):
@@ -44,7 +47,7 @@ def set_ivr_fallback(session: Session, values: dict, now: int) -> None:
     """Create or replace an entry. A replaced live entry keeps its usage counts; one
     that had expired was already gone, so the new entry starts from none."""
     was_live = IvrFallback.expires_at > now
-    _upsert(session, IvrFallback, [values], keep={
+    _upsert(session, IvrFallback, values, keep={
         "use_count": case((was_live, IvrFallback.use_count), else_=0),
         "last_used_at": case((was_live, IvrFallback.last_used_at), else_=None),
         "last_outcome": case((was_live, IvrFallback.last_outcome), else_=None),
@@ -84,9 +87,31 @@ def delete_ivr_fallback(session: Session, domain: str, number: str, now: int) ->
     return result.rowcount > 0
 
 
-def set_siprec_entries(session: Session, rows: list[dict]) -> None:
-    """Create or renew SIPRec entries; each (domain, number) at most once in `rows`."""
-    _upsert(session, SiprecFallback, rows)
+def set_siprec_entries(
+    session: Session, domain: str, numbers: list[str], expires_at: int, now: int,
+    user: str | None,
+) -> None:
+    """Create or renew the domain's SIPRec entries for `numbers`, in one statement.
+
+    The numbers travel as one array parameter (PostgreSQL's unnest, SQLite's
+    json_each) and the rows are made by the database: one round trip and one
+    small statement to compile, whether there is one number or 5,000. Repeated
+    numbers are written once.
+    """
+    dialect = _dialect(session)
+    if dialect == "postgresql":
+        source = func.unnest(
+            bindparam("numbers", numbers, type_=postgresql.ARRAY(Text))
+        ).table_valued("value").render_derived()
+    else:
+        source = func.json_each(bindparam("numbers", json.dumps(numbers))).table_valued("value")
+    rows = select(
+        literal(domain, String), source.c.value, literal(expires_at, BigInteger),
+        literal(now, BigInteger), literal(user, String),
+    ).distinct().where(true())  # WHERE: SQLite's parser needs it before ON CONFLICT
+    columns = ("domain", "number", "expires_at", "updated_at", "updated_by")
+    statement = INSERT_BY_DIALECT[dialect](SiprecFallback).from_select(columns, rows)
+    session.execute(_on_conflict_replace(statement, columns))
 
 
 def siprec_expiry(session: Session, domain: str, number: str, now: int) -> int | None:

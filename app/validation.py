@@ -3,6 +3,7 @@
 from connexion.validators import ParameterValidator
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
+from starlette.datastructures import QueryParams
 
 
 class NamingParameterValidator(ParameterValidator):
@@ -22,3 +23,11 @@ class NamingParameterValidator(ParameterValidator):
         if error is not None:
             return f"{error.message} - '{param['name']}'"
         return None
+
+    def validate_query_parameter(self, param, request):
+        # A second copy is ambiguous: the validator and the handler could each read another.
+        schema = param.get("schema", param)
+        sent = QueryParams(request.scope.get("query_string", b""))
+        if schema.get("type") != "array" and len(sent.getlist(param["name"])) > 1:
+            return f"is given more than once - '{param['name']}'"
+        return super().validate_query_parameter(param, request)

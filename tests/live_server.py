@@ -73,14 +73,15 @@ class LiveServer:
         self.stop()
 
 
-def server_on(database_url: str, folder: Path, workers: int = 2) -> LiveServer:
+def server_on(database_url: str, folder: Path, workers: int = 2, **env: str) -> LiveServer:
     """The production server on a test database, trusting the tests' tokens.
 
-    Its instance folder is `folder`, and it logs to `folder / "gunicorn.log"`.
+    Its instance folder is `folder`, and it logs to `folder / "gunicorn.log"`;
+    `env` adds CACHE_* settings.
     """
     return LiveServer(
         {"CACHE_DATABASE_URL": database_url, "CACHE_JWT_SECRET": SECRET,
-         "CACHE_INSTANCE_PATH": str(folder)},
+         "CACHE_INSTANCE_PATH": str(folder), **env},
         workers=workers,
         log_path=folder / "gunicorn.log",
     )

@@ -30,3 +30,24 @@ def test_upgrade_then_downgrade_to_base_and_back(empty_database_url):
     migrate.upgrade(url)
     migrate.check_at_head(engine)
     engine.dispose()
+
+
+def test_usage_columns_arrive_on_a_populated_database(empty_database_url):
+    """0002 upgrades existing entries in place (no use yet) and downgrades cleanly."""
+    url = empty_database_url
+    migrate.upgrade(url, "0001")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO ivr_fallback (domain, number, mode, command, expires_at, updated_at) "
+            "VALUES ('example.com', '1', 'always', '{\"action\": {\"type\": \"hangup\"}}', 9, 1)")
+    migrate.upgrade(url, "0002")
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql(
+            "SELECT number, mode, use_count, last_used_at, last_outcome FROM ivr_fallback").one()
+    assert tuple(row) == ("1", "always", 0, None, None)
+    migrate.downgrade(url, "0001")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT number FROM ivr_fallback").scalar() == "1"
+    assert "use_count" not in {column["name"] for column in inspect(engine).get_columns("ivr_fallback")}
+    engine.dispose()

@@ -15,7 +15,8 @@ def add_entries(engine, now: int, expired: int, live: int) -> None:
             expires_at = now - 1 - index if index < expired else now + 3600
             values = {"domain": "example.com", "number": f"n{index}", "expires_at": expires_at,
                       "updated_at": now}
-            store.set_siprec_entries(session, [values])
+            store.set_siprec_entries(session, "example.com", [values["number"]], expires_at, now,
+                                     None)
             store.set_ivr_fallback(session, {**values, "mode": "always",
                                              "command": {"action": {"type": "hangup"}}}, now)
         session.commit()

@@ -52,15 +52,6 @@ def get_status(domain: str, number: str):
 
 
 def _write(domain: str, numbers: list[str], expires_at: int, user: str | None) -> None:
-    """One transaction, as few statements as the engine allows; repeats written once."""
-    now = clock.now()
     db = session()
-    store.set_siprec_entries(
-        db,
-        [
-            {"domain": domain.lower(), "number": number, "expires_at": expires_at,
-             "updated_at": now, "updated_by": user}
-            for number in dict.fromkeys(numbers)
-        ],
-    )
+    store.set_siprec_entries(db, domain.lower(), numbers, expires_at, clock.now(), user)
     db.commit()

@@ -21,6 +21,9 @@ OPERATIONS = [
     ("get", f"/cache/{DOMAIN}/siprecfallback/1", None),
     ("delete", f"/cache/{DOMAIN}/siprecfallback/1", None),
     ("post", f"/platform/{DOMAIN}/siprecfallback/1", {}),
+    ("get", f"/platform/{DOMAIN}/siprecfallback/1", None),
+    ("post", f"/platform/{DOMAIN}/siprecfallback", {"numbers": ["1"]}),
+    ("get", f"/platform/{DOMAIN}/ivrfallback/1/decision?outcome=timeout", None),
 ]
 
 
@@ -110,6 +113,9 @@ def test_wildcard_domain_grants_every_domain(client):
     ("delete", f"/cache/{DOMAIN}/ivrfallback/1", None, WRITE),
     ("delete", f"/cache/{DOMAIN}/siprecfallback/1", None, WRITE),
     ("post", f"/platform/{DOMAIN}/siprecfallback/1", {}, PLATFORM),
+    ("get", f"/platform/{DOMAIN}/siprecfallback/1", None, PLATFORM),
+    ("post", f"/platform/{DOMAIN}/siprecfallback", {"numbers": ["1"]}, PLATFORM),
+    ("get", f"/platform/{DOMAIN}/ivrfallback/1/decision?outcome=timeout", None, PLATFORM),
 ])
 def test_each_operation_needs_its_scope(client, stored, method, path, body, needed):
     others = tuple(scope for scope in (READ, WRITE, PLATFORM) if scope != needed)

@@ -1,0 +1,206 @@
+"""Fallback-use accounting: applied decisions are counted per entry, in batches.
+
+The live-server tests print their figures (run with `-s`).
+"""
+
+import re
+import threading
+import time
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from app.accounting import UsageRecorder
+from tests.conftest import DOMAIN, PLATFORM, READ, WRITE, bearer, make_token
+from tests.live_server import server_on
+
+ENTRY = f"/cache/{DOMAIN}/ivrfallback/+4670"
+DECISION = f"/platform/{DOMAIN}/ivrfallback/+4670/decision"
+HANGUP = {"action": {"type": "hangup"}}
+
+
+def set_entry(client, auth, mode="onError", path=ENTRY, **extra):
+    response = client.post(path, json={"mode": mode, "command": HANGUP, **extra}, headers=auth)
+    assert response.status_code == 200, response.text
+
+
+def usage(engine, number="+4670"):
+    with engine.connect() as connection:
+        return connection.execute(
+            text("SELECT use_count, last_used_at, last_outcome FROM ivr_fallback "
+                 "WHERE number = :number"), {"number": number}).first()
+
+
+@pytest.fixture
+def recorder(app) -> UsageRecorder:
+    return app.app.extensions["cache_usage"]
+
+
+def test_applied_decisions_are_counted_after_a_flush(client, auth, platform_auth, engine,
+                                                     recorder, frozen_clock):
+    set_entry(client, auth)
+    for outcome in ("timeout", "answered", "error", "not-asked"):
+        client.get(f"{DECISION}?outcome={outcome}", headers=platform_auth)
+        frozen_clock.advance(1)
+    client.get(f"{DECISION}?outcome=unreachable", headers=platform_auth)
+    assert usage(engine) == (0, None, None)  # nothing written at call time
+    assert recorder.flush() == 1  # one row for the entry, whatever the count
+    assert usage(engine) == (3, frozen_clock.now, "unreachable")
+
+
+def test_decisions_that_do_not_apply_are_not_counted(client, auth, platform_auth, engine,
+                                                     recorder):
+    set_entry(client, auth)
+    client.get(f"{DECISION}?outcome=answered", headers=platform_auth)
+    client.get(f"/platform/{DOMAIN}/ivrfallback/absent/decision?outcome=timeout",
+               headers=platform_auth)
+    assert recorder.flush() == 0
+    assert usage(engine) == (0, None, None)
+
+
+def test_counts_survive_a_replacing_post(client, auth, platform_auth, engine, recorder,
+                                         frozen_clock):
+    set_entry(client, auth, mode="always")
+    client.get(f"{DECISION}?outcome=not-asked", headers=platform_auth)
+    recorder.flush()
+    set_entry(client, auth, mode="onError", expiration="DAY")
+    client.get(f"{DECISION}?outcome=timeout", headers=platform_auth)
+    recorder.flush()
+    assert usage(engine) == (2, frozen_clock.now, "timeout")
+
+
+def test_a_deleted_entry_takes_its_counts_with_it(client, auth, platform_auth, engine, recorder):
+    set_entry(client, auth, mode="always")
+    client.get(f"{DECISION}?outcome=timeout", headers=platform_auth)
+    recorder.flush()
+    client.delete(ENTRY, headers=auth)
+    set_entry(client, auth, mode="always")
+    assert usage(engine) == (0, None, None)
+
+
+def test_an_expired_entry_posted_again_starts_from_no_use(client, auth, platform_auth, engine,
+                                                          recorder, frozen_clock):
+    set_entry(client, auth, mode="always", expiration="DAY")
+    client.get(f"{DECISION}?outcome=timeout", headers=platform_auth)
+    recorder.flush()
+    frozen_clock.advance(86_400)
+    set_entry(client, auth, mode="always")
+    assert usage(engine) == (0, None, None)
+
+
+def test_a_flush_for_an_entry_deleted_meanwhile_writes_nothing(client, auth, platform_auth,
+                                                               engine, recorder):
+    set_entry(client, auth, mode="always")
+    client.get(f"{DECISION}?outcome=timeout", headers=platform_auth)
+    client.delete(ENTRY, headers=auth)
+    recorder.flush()
+    assert usage(engine) is None
+
+
+def test_a_failed_flush_keeps_the_tally_for_the_next(client, auth, platform_auth, engine,
+                                                     recorder, monkeypatch):
+    set_entry(client, auth, mode="always")
+    client.get(f"{DECISION}?outcome=timeout", headers=platform_auth)
+
+    def unreachable():
+        raise OperationalError("connect", {}, ConnectionRefusedError())
+
+    with monkeypatch.context() as patched:
+        patched.setattr(recorder.engine, "begin", unreachable)
+        assert recorder.flush() == 0
+    client.get(f"{DECISION}?outcome=error", headers=platform_auth)
+    assert recorder.flush() == 1
+    assert usage(engine)[0] == 2
+
+
+def test_the_tally_is_written_when_the_app_shuts_down(settings_overrides, engine, auth,
+                                                      platform_auth):
+    from app import create_app
+
+    app = create_app({**settings_overrides, "usage_flush_interval": 3600})
+    with app.test_client() as client:  # its lifespan ends with the block
+        set_entry(client, auth, mode="always")
+        client.get(f"{DECISION}?outcome=timeout", headers=platform_auth)
+        assert usage(engine)[0] == 0
+    assert usage(engine)[0] == 1
+
+
+# --- the real server: several workers, concurrent decisions ---------------------------------
+
+TOKEN = bearer(make_token(scopes=(READ, WRITE, PLATFORM), exp=int(time.time()) + 3600))
+NUMBERS = ("hot", "warm")
+
+
+def decide_concurrently(url: str, threads: int, per_thread: int) -> int:
+    """Ask `threads * per_thread` decisions that apply; return how many answered 200."""
+    answered = []
+
+    def caller(index: int) -> None:
+        with httpx.Client(base_url=url, headers=TOKEN, timeout=30) as client:
+            for call in range(per_thread):
+                number = NUMBERS[(index + call) % len(NUMBERS)]
+                response = client.get(f"/platform/{DOMAIN}/ivrfallback/{number}/decision",
+                                      params={"outcome": "timeout"})
+                answered.append(response.status_code == 200 and response.json()["apply"])
+
+    workers = [threading.Thread(target=caller, args=(index,)) for index in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(answered)
+
+
+def seed_live(url: str) -> None:
+    with httpx.Client(base_url=url, headers=TOKEN) as client:
+        for number in NUMBERS:
+            response = client.post(f"/cache/{DOMAIN}/ivrfallback/{number}",
+                                   json={"mode": "onError", "command": HANGUP})
+            assert response.status_code == 200
+
+
+def total_use(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT SUM(use_count) FROM ivr_fallback")).scalar()
+
+
+def rows_written(url: str) -> float:
+    metrics = httpx.get(f"{url}/metrics").text
+    found = re.search(r"^cache_fallback_usage_rows_written_total ([0-9.e+]+)$", metrics, re.M)
+    return float(found[1]) if found else 0.0
+
+
+def test_counts_are_exact_across_workers_after_the_flush_window(database_url, engine, tmp_path):
+    with server_on(database_url, tmp_path, workers=3, CACHE_USAGE_FLUSH_SECONDS="0.5") as server:
+        seed_live(server.url)
+        started = time.monotonic()
+        applied = decide_concurrently(server.url, threads=8, per_thread=150)
+        elapsed = time.monotonic() - started
+        deadline = time.monotonic() + 10
+        while total_use(engine) < applied and time.monotonic() < deadline:
+            time.sleep(0.1)
+        counted = total_use(engine)
+        writes = rows_written(server.url)
+    print(f"\naccounting: {applied} decisions in {elapsed:.1f} s ({applied / elapsed:.0f}/s) "
+          f"over 3 workers, {counted} counted, {writes:.0f} row writes "
+          f"({1000 * writes / applied:.1f} per 1000 decisions)")
+    assert applied == 1200
+    assert counted == applied
+    # At most one write per entry, worker and window: far fewer than one per decision.
+    assert writes < applied / 10
+
+
+def test_counts_are_flushed_on_sigterm(database_url, engine, tmp_path):
+    # A window longer than the test: only the graceful shutdown can write the counts.
+    with server_on(database_url, tmp_path, workers=3, CACHE_USAGE_FLUSH_SECONDS="3600") as server:
+        seed_live(server.url)
+        applied = decide_concurrently(server.url, threads=6, per_thread=50)
+        assert total_use(engine) == 0
+        started = time.monotonic()
+        assert server.stop() == 0
+        stopped = time.monotonic() - started
+    print(f"\naccounting: {applied} decisions, {total_use(engine)} counted after SIGTERM "
+          f"(shutdown took {stopped:.2f} s)")
+    assert total_use(engine) == applied == 300
