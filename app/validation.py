@@ -6,6 +6,21 @@ from jsonschema.exceptions import best_match
 from starlette.datastructures import QueryParams
 
 
+# One validator per parameter schema, built once: building one costs more than
+# validating a path parameter with it, on every request.
+_validators: dict[int, tuple[dict, Draft4Validator]] = {}
+
+
+def _validator_for(schema: dict) -> Draft4Validator:
+    # Keyed by identity; the schema is kept alongside so that its id is never reused.
+    cached = _validators.get(id(schema))
+    if cached is None:
+        cached = _validators[id(schema)] = (
+            schema, Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        )
+    return cached[1]
+
+
 class NamingParameterValidator(ParameterValidator):
     """Connexion's own answers with the whole JSON Schema; this says "<what> - '<name>'".
 
@@ -17,9 +32,7 @@ class NamingParameterValidator(ParameterValidator):
         if value is None:
             return ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
         schema = param.get("schema", param)
-        error = best_match(
-            Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).iter_errors(value)
-        )
+        error = best_match(_validator_for(schema).iter_errors(value))
         if error is not None:
             return f"{error.message} - '{param['name']}'"
         return None
