@@ -437,6 +437,20 @@ def _times(value: float | None) -> str:
     return f"{value:.2f}x" if value is not None else "-"
 
 
+def print_sweep(results: dict) -> None:
+    """GET item and memory per worker count, side by side, to choose the default count."""
+    print(f"\n{'sweep':<22}{'GET req/s':>11}{'GET p99 ms':>12}{'yardstick req/s':>17}"
+          f"{'service MiB/worker':>20}")
+    for engine, by_workers in results.items():
+        for workers, run in by_workers.items():
+            get = run["cases"].get("get", {})
+            yard = run["cases"].get("yardstick-get", {})
+            rss = run["worker_rss_mib"]["service"]
+            print(f"{engine + ', ' + workers + ' workers':<22}{get.get('rps', 0):>11.0f}"
+                  f"{get.get('p99_ms', 0):>12.1f}{yard.get('rps', 0):>17.0f}"
+                  f"{statistics.mean(rss) if rss else 0:>20.1f}")
+
+
 def targets(results: dict) -> list[dict]:
     """Issue 10's targets, per worker count, from the medians measured."""
     checks = []
@@ -532,6 +546,8 @@ def main() -> None:
                 with admin.connect() as connection:
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 admin.dispose()
+    if len(arguments.workers) > 1:
+        print_sweep(results)
     checks = targets(results)
     print("\ntargets (issue 10):")
     for item in checks:
