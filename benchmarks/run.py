@@ -47,6 +47,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -143,10 +144,11 @@ def parse_arguments() -> argparse.Namespace:
 def shipped_workers() -> int:
     """The worker count gunicorn.conf.py picks on this machine when WEB_CONCURRENCY is unset."""
     read = "import runpy; print(runpy.run_path('gunicorn.conf.py')['workers'])"
-    # A metrics folder is set so that reading the file does not create one in /tmp.
-    env = clean_env(PROMETHEUS_MULTIPROC_DIR=RESULTS)
-    return int(subprocess.run([sys.executable, "-c", read], cwd=ROOT, env=env, check=True,
-                              capture_output=True, text=True).stdout)
+    # Reading it imports the app, which writes metrics files: into a folder dropped after.
+    with tempfile.TemporaryDirectory(prefix="cache-bench-") as metrics:
+        env = clean_env(PROMETHEUS_MULTIPROC_DIR=metrics)
+        return int(subprocess.run([sys.executable, "-c", read], cwd=ROOT, env=env, check=True,
+                                  capture_output=True, text=True).stdout)
 
 
 def free_port() -> int:
