@@ -126,10 +126,11 @@ def test_installed_wheel_migrates_and_serves_under_gunicorn_outside_the_checkout
                   "import importlib.util, app, app.migrate; print(app.SPEC_DIR, "
                   "app.migrate.MIGRATIONS_PATH, importlib.util.find_spec('wsgi').origin)",
                   cwd=server_folder, env=operator_env).split()
-    site_packages = next((venv / "lib").glob("python3*/site-packages"))
-    assert located == [str(site_packages / "app" / "openapi"),
-                       str(site_packages / "app" / "migrations"),
-                       str(site_packages / "wsgi.py")]
+    site_packages = next((venv / "lib").glob("python3*/site-packages")).resolve()
+    assert [Path(path).resolve() for path in located] == [
+        site_packages / "app" / "openapi", site_packages / "app" / "migrations",
+        site_packages / "wsgi.py",
+    ]
 
     # The embedded defaults of an installed wheel: the instance folder is in the venv.
     cache_api("db", "upgrade")
