@@ -4,7 +4,6 @@ import asyncio
 import contextlib
 import logging
 import warnings
-from pathlib import Path
 
 # Connexion imports Starlette's test client at import time, which warns on every
 # command (`cache-api token` included) that httpx is deprecated there; not ours to fix.
@@ -22,10 +21,11 @@ from app.config import Settings  # noqa: E402
 from app.middleware import RequestGuard  # noqa: E402
 from app.observability import Observability  # noqa: E402
 from app.purger import PurgeSchedule  # noqa: E402
+from app.resources import data_folder  # noqa: E402
 from app.security import TokenVerifier  # noqa: E402
 from app.validation import NamingParameterValidator  # noqa: E402
 
-SPEC_DIR = Path(__file__).resolve().parent.parent / "openapi"
+SPEC_DIR = data_folder("openapi")
 log = logging.getLogger(__name__)
 
 

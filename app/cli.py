@@ -38,9 +38,11 @@ def serve(host: str, port: int) -> None:
         migrate.upgrade(settings.database_url)
     click.echo(f"cache-api on http://{host}:{port}/cache (API page: /cache/ui/)", err=True)
     # Configured once, here, so that create_app()'s own lines are JSON too; uvicorn
-    # keeps it (log_config=None) and leaves the access log to the app.
+    # keeps it (log_config=None) and leaves the access log to the app. One process, said
+    # explicitly: uvicorn would take WEB_CONCURRENCY (gunicorn's, set in images) and exit.
     logging.config.dictConfig(LOGGING)
-    uvicorn.run(create_app(), host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(create_app(), host=host, port=port, workers=1, log_config=None,
+                access_log=False)
 
 
 @main.group()

@@ -1,7 +1,6 @@
 """Alembic, driven from the app's settings: upgrade, downgrade, and the at-head check."""
 
 import functools
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -9,7 +8,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-MIGRATIONS_PATH = Path(__file__).resolve().parent.parent / "migrations"
+from app.resources import data_folder
+
+MIGRATIONS_PATH = data_folder("migrations")
 
 
 class SchemaNotAtHead(RuntimeError):

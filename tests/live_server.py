@@ -22,10 +22,19 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """`gunicorn -c gunicorn.conf.py wsgi:app` on a free local port, with CACHE_* settings."""
+    """`gunicorn -c gunicorn.conf.py wsgi:app` on a free local port, with CACHE_* settings.
 
-    def __init__(self, env: dict, workers: int = 2, log_path: Path | None = None):
-        self.port = free_port()
+    `command` and `cwd` run another server instead (an installed one: tests/wheel);
+    it must listen on `port`.
+    """
+
+    def __init__(self, env: dict, workers: int = 2, log_path: Path | None = None,
+                 command: list[str] | None = None, cwd: Path = ROOT, port: int | None = None):
+        self.port = port or free_port()
+        self.command = command or [
+            sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"
+        ]
+        self.cwd = cwd
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **{name: value for name, value in os.environ.items() if not name.startswith("CACHE_")},
@@ -39,13 +48,12 @@ class LiveServer:
     def start(self, timeout: float = 30) -> "LiveServer":
         log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            self.command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+                raise RuntimeError(f"{self.command[0]} exited with {self.process.returncode}")
             try:
                 httpx.options(f"{self.url}/cache/example.com/ivrfallback", timeout=1)
                 return self

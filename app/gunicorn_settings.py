@@ -1,0 +1,47 @@
+"""The production server's settings, read by gunicorn.conf.py: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+They live in the package, so that they come with each release; the
+gunicorn.conf.py an operator keeps in the server's folder only imports them.
+Every value can be changed from the environment (or gunicorn's own flags,
+which win over the file).
+"""
+
+import multiprocessing
+import os
+
+from app.logs import LOGGING
+
+# Prometheus metrics are summed over the workers through files in this folder, which
+# prometheus_client reads when it is imported, as importing `app` does: gunicorn.conf.py
+# sets it before that import. Without it each worker would answer /metrics alone.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    raise RuntimeError(
+        "PROMETHEUS_MULTIPROC_DIR must be set before `app` is imported: "
+        "run gunicorn with the gunicorn.conf.py of the repository"
+    )
+
+bind = os.environ.get("CACHE_BIND", "0.0.0.0:8080")
+# The app is ASGI (Connexion); each worker runs Flask handlers on a thread pool.
+worker_class = "uvicorn_worker.UvicornWorker"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# A worker silent for this long is killed and replaced.
+timeout = int(os.environ.get("CACHE_WORKER_TIMEOUT", "30"))
+# On SIGTERM, workers stop accepting and get this long to finish in-flight requests.
+graceful_timeout = int(os.environ.get("CACHE_GRACEFUL_TIMEOUT", "30"))
+keepalive = 5
+# JSON lines on stderr. The access log is written by the app (one line per request,
+# with its request id and operation), so gunicorn's own is off.
+logconfig_dict = LOGGING
+accesslog = None
+# Gunicorn's runtime-control socket is one fixed path per user: several servers on one
+# host would fight over it, and nothing here uses it.
+control_socket_disable = True
+# Never preload: each worker opens its own database connections after the fork.
+preload_app = False
+
+
+def child_exit(_server, worker) -> None:
+    """Drop a dead worker's live gauges from the summed metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

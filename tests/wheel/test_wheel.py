@@ -1,0 +1,168 @@
+"""The distribution as operators get it: built, installed into a fresh venv, run elsewhere.
+
+Slow (it builds the sdist and the wheel, and installs the dependencies from the
+package index), so it has its own tox environment, `wheel`.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import DOMAIN, bearer
+from tests.live_server import ROOT, LiveServer, free_port
+
+VERSION = "1.0.0"
+# What a working tree holds besides the source (venvs, caches, earlier builds).
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", ".tox", "build", "dist", "*.egg-info", "__pycache__", "*.py[cod]",
+    "instance", "test-artifacts", ".pytest_cache", ".hypothesis",
+)
+
+
+def run(*command, **kwargs) -> str:
+    result = subprocess.run([str(part) for part in command], capture_output=True, text=True,
+                            timeout=300, **kwargs)
+    assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    """The sdist and the wheel built from it by `python -m build`, from a copy of the tree.
+
+    A copy, so that no earlier build/ or *.egg-info of the checkout gets in, and
+    the build writes nothing into the checkout.
+    """
+    folder = tmp_path_factory.mktemp("dist")
+    shutil.copytree(ROOT, folder / "source", ignore=NOT_SOURCE)
+    run(sys.executable, "-m", "build", "--outdir", folder / "out", folder / "source")
+    return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def venv(dist, tmp_path_factory) -> Path:
+    """A fresh venv, outside the checkout, with the wheel and its dependencies installed."""
+    venv = tmp_path_factory.mktemp("installed") / "venv"
+    run(sys.executable, "-m", "venv", venv)
+    run(venv / "bin" / "python", "-m", "pip", "install", "-q", wheel_of(dist))
+    return venv
+
+
+@pytest.fixture
+def server_folder(tmp_path) -> Path:
+    """The folder the server runs from, as in the image: only the operator's gunicorn.conf.py."""
+    folder = tmp_path / "srv"
+    folder.mkdir()
+    shutil.copy(ROOT / "gunicorn.conf.py", folder)
+    return folder
+
+
+@pytest.fixture
+def operator_env() -> dict:
+    """The environment without the checkout on the path or any CACHE_* setting."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("CACHE_") and name not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    return {**env, "PYTHONPATH": ""}
+
+
+def wheel_of(dist: Path) -> Path:
+    (wheel,) = dist.glob("cache_api-*.whl")
+    return wheel
+
+
+def checkout_files(folder: str, pattern: str) -> set[str]:
+    return {path.relative_to(ROOT).as_posix() for path in (ROOT / folder).rglob(pattern)
+            if "__pycache__" not in path.parts}
+
+
+def test_wheel_holds_the_package_its_specs_and_migrations_and_nothing_else(dist):
+    names = set(zipfile.ZipFile(wheel_of(dist)).namelist())
+    info = f"cache_api-{VERSION}.dist-info"
+
+    assert {name.split("/")[0] for name in names} == {"app", "wsgi.py", info}
+    # Every module of the package (a subpackage missing from setup.cfg would be absent),
+    # and the top-level openapi/ and migrations/ moved into it.
+    expected = (
+        checkout_files("app", "*.py")
+        | {f"app/{name}" for name in checkout_files("openapi", "*.yaml")}
+        | {f"app/{name}" for name in checkout_files("migrations", "*.py")}
+        | {"app/migrations/script.py.mako", "wsgi.py"}
+    )
+    assert {name for name in names if not name.startswith(info)} == expected
+    assert {"app/openapi/cache.yaml", "app/migrations/versions/0001_initial.py"} <= names
+
+
+def test_sdist_holds_what_the_wheel_is_built_from_and_no_tests(dist):
+    (sdist,) = dist.glob("cache_api-*.tar.gz")
+    names = tarfile.open(sdist).getnames()
+    top = {name.split("/")[1] for name in names if name.count("/") >= 1}
+
+    assert top == {
+        "app", "openapi", "migrations", "wsgi.py", "gunicorn.conf.py", "alembic.ini",
+        "setup.cfg", "pyproject.toml", "MANIFEST.in", "README.md", "PKG-INFO",
+        "cache_api.egg-info",
+    }
+    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+
+
+def test_installed_wheel_migrates_and_serves_under_gunicorn_outside_the_checkout(
+        venv, server_folder, operator_env, tmp_path):
+    bin_dir = venv / "bin"
+    cli = bin_dir / "cache-api"
+
+    def cache_api(*args) -> str:
+        return run(cli, *args, cwd=server_folder, env=operator_env).strip()
+
+    assert "db" in cache_api("--help") and "serve" in cache_api("--help")
+    # The installed package and its data, not the checkout's.
+    located = run(bin_dir / "python", "-c",
+                  "import importlib.util, app, app.migrate; print(app.SPEC_DIR, "
+                  "app.migrate.MIGRATIONS_PATH, importlib.util.find_spec('wsgi').origin)",
+                  cwd=server_folder, env=operator_env).split()
+    site_packages = next((venv / "lib").glob("python3*/site-packages")).resolve()
+    assert [Path(path).resolve() for path in located] == [
+        site_packages / "app" / "openapi", site_packages / "app" / "migrations",
+        site_packages / "wsgi.py",
+    ]
+
+    # The embedded defaults of an installed wheel: the instance folder is in the venv.
+    cache_api("db", "upgrade")
+    token = cache_api("token", "--domain", DOMAIN)
+    assert (venv / "var" / "cache-api-instance" / "cache.sqlite3").is_file()
+
+    server = LiveServer(operator_env, workers=2, log_path=tmp_path / "gunicorn.log",
+                        command=[str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+                        cwd=server_folder)
+    body = {"mode": "always", "command": {"action": {"type": "hangup"}}}
+    entry = f"/cache/{DOMAIN}/ivrfallback/+46701234567"
+    with server:
+        posted = httpx.post(server.url + entry, json=body, headers=bearer(token))
+        read = httpx.get(server.url + entry, headers=bearer(token))
+        metrics = httpx.get(server.url + "/metrics").text
+    assert server.process.returncode == 0
+    assert posted.json() == {"success": True}
+    assert read.status_code == 200 and read.json()["data"]["command"] == body["command"]
+    # Counted over both workers, whichever answered (the metrics folder was set in time).
+    for operation in ("set_entry", "get_entry"):
+        assert f'operation="app.api.ivr_fallback.{operation}"' in metrics
+
+
+def test_installed_cache_api_serve_starts_outside_the_checkout(
+        venv, server_folder, operator_env, tmp_path):
+    env = {**operator_env, "CACHE_INSTANCE_PATH": str(tmp_path / "instance")}
+    token = run(venv / "bin" / "cache-api", "token", "--domain", DOMAIN,
+                cwd=server_folder, env=env).strip()
+    port = free_port()
+    # LiveServer sets WEB_CONCURRENCY (gunicorn's), as an image may: serve stays one process.
+    server = LiveServer(env, port=port, cwd=server_folder, log_path=tmp_path / "serve.log",
+                        command=[str(venv / "bin" / "cache-api"), "serve", "--port", str(port)])
+    with server:
+        listed = httpx.get(f"{server.url}/cache/{DOMAIN}/ivrfallback", headers=bearer(token))
+    assert listed.json() == {"data": [], "success": True}
