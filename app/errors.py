@@ -113,7 +113,7 @@ def handle_validation_error(_request, error: ValidationError) -> ConnexionRespon
 
 
 def handle_bad_encoding(_request, _error: UnicodeDecodeError) -> ConnexionResponse:
-    return problem(400, "The request body is not valid UTF-8.")
+    return problem(400, "body: is not valid UTF-8", {"body": "is not valid UTF-8"})
 
 
 def handle_database_error(_request, error: DBAPIError) -> ConnexionResponse:

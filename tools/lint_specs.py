@@ -73,7 +73,7 @@ def main(argv: list[str]) -> int:
                 ("Spectral", [bin_dir / "spectral", "lint", "--ruleset", ROOT / ".spectral.yaml",
                               "--fail-severity", "error", target]),
                 ("Redocly", [bin_dir / "redocly", "lint", "--config", ROOT / "redocly.yaml",
-                             target]),
+                             "--format", "stylish", target]),
             ):
                 print(f"--- {tool}: {name}", flush=True)
                 if subprocess.run([str(part) for part in command], env=env).returncode != 0:

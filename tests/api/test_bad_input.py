@@ -94,7 +94,10 @@ def test_body_that_is_not_json_is_400(client, auth, seeded, content):
 
 
 def test_body_that_is_not_utf8_is_400(client, auth, seeded):
-    assert_problem(post_raw(client, auth, b'{"mode": "\xff\xfe"}'), 400)
+    response = post_raw(client, auth, b'{"mode": "\xff\xfe"}')
+
+    assert_problem(response, 400)
+    assert response.json()["errors"] == [{"field": "body", "message": "is not valid UTF-8"}]
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
