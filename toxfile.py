@@ -33,4 +33,5 @@ def tox_after_run_commands(tox_env, exit_code, outcomes) -> None:
 @atexit.register
 def _summary() -> None:
     if RESULTS:
-        print("tox environments: " + "; ".join(f"{name} {result}" for name, result in RESULTS.items()))
+        results = "; ".join(f"{name} {result}" for name, result in RESULTS.items())
+        print(f"tox environments: {results}")

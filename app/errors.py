@@ -41,7 +41,8 @@ class FieldProblem(BadRequestProblem):
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
-        super().__init__(detail="; ".join(f"{field}: {message}" for field, message in errors.items()))
+        detail = "; ".join(f"{field}: {message}" for field, message in errors.items())
+        super().__init__(detail=detail)
 
 
 def problem_body(status: int, detail: str, errors: dict[str, str] | None = None) -> bytes:

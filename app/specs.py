@@ -65,7 +65,8 @@ def bundle(path: Path) -> dict:
             components[kind][name] = internalize(copy.deepcopy(component), target)
         elif origin != target:
             raise SpecError(
-                f"{path.name}: components.{kind}.{name} exists in both {origin.name} and {target.name}"
+                f"{path.name}: components.{kind}.{name} exists in both "
+                f"{origin.name} and {target.name}"
             )
         return f"#/components/{kind}/{name}"
 

@@ -58,9 +58,8 @@ class NamingParameterValidator(ParameterValidator):
         if value is None:
             return ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
         schema = param.get("schema", param)
-        error = best_match(
-            Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).iter_errors(value)
-        )
+        validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        error = best_match(validator.iter_errors(value))
         if error is not None:
             return f"{error.message} - '{param['name']}'"
         return None
@@ -122,7 +121,9 @@ def explain(error: ValidationError):
         known = list(error.schema.get("properties", {}))
         for name in value:
             if name not in known:
-                yield dotted(path + [name]), f"is not a known field; the fields here are {listing(known, 'and')}"
+                yield dotted(path + [name]), (
+                    f"is not a known field; the fields here are {listing(known, 'and')}"
+                )
         return
     if kind == "required" and isinstance(value, dict):
         for name in expected:
