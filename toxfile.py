@@ -18,7 +18,7 @@ SKIP_REASON = re.compile(r"SKIPPED(?: \[\d+\] [^:]+:\d+)?:? ?(?P<reason>.+?)!*$"
 @impl
 def tox_after_run_commands(tox_env, exit_code, outcomes) -> None:
     output = "\n".join(outcome.out + outcome.err for outcome in outcomes)
-    counts = [match["counts"] for line in output.splitlines()
+    counts = [re.sub(r", \d+ warnings?", "", match["counts"]) for line in output.splitlines()
               if (match := PYTEST_COUNTS.match(line.strip()))]
     passed = bool(counts) and " passed" in counts[-1]
     skipped = SKIP_REASON.search(output)
