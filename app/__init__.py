@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import copy
 import logging
 import warnings
 
@@ -15,7 +16,7 @@ from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from app import db, errors, migrate, operations  # noqa: E402
+from app import db, errors, migrate, operations, specs  # noqa: E402
 from app.accounting import UsageRecorder  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.middleware import RequestGuard  # noqa: E402
@@ -23,7 +24,7 @@ from app.observability import Observability  # noqa: E402
 from app.purger import PurgeSchedule  # noqa: E402
 from app.resources import data_folder  # noqa: E402
 from app.security import TokenVerifier  # noqa: E402
-from app.validation import NamingParameterValidator  # noqa: E402
+from app.validation import BODY_VALIDATORS, NamingParameterValidator  # noqa: E402
 
 SPEC_DIR = data_folder("openapi")
 log = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     connexion_app = connexion.FlaskApp(
         __name__,
         specification_dir=SPEC_DIR,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        # Swagger UI only: the specs are served by app.specs, with their components
+        # intact (Connexion's own route would serve every $ref expanded).
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=True, serve_spec=False),
         lifespan=lifespan,
     )
     flask_app = connexion_app.app
@@ -59,12 +62,15 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
         db.engine_of(flask_app), settings.usage_flush_interval
     ).start()
 
-    for spec in ("cache.yaml", "platform.yaml"):
+    # One bundled document per spec: what Connexion routes and validates from is
+    # exactly what clients download.
+    documents = [specs.bundle(SPEC_DIR / name) for name in specs.SPEC_FILES]
+    for document in documents:
         connexion_app.add_api(
-            spec,
+            copy.deepcopy(document),
             resolver=RelativeResolver("app.api"),
             strict_validation=True,
-            validator_map={"parameter": NamingParameterValidator},
+            validator_map={"parameter": NamingParameterValidator, "body": BODY_VALIDATORS},
             validate_responses=settings.validate_responses,
         )
     # Outermost first: the request id and access log cover every answer, 413s included.
@@ -79,6 +85,7 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     )
     errors.register(connexion_app)
     flask_app.register_blueprint(operations.blueprint)
+    flask_app.register_blueprint(specs.blueprint(documents))
     if settings.purge_interval > 0:
         flask_app.extensions["cache_purge"] = PurgeSchedule(
             db.engine_of(flask_app), settings.purge_interval

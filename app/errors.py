@@ -8,7 +8,7 @@ import json
 import logging
 import re
 
-from connexion.exceptions import ProblemException
+from connexion.exceptions import BadRequestProblem, ProblemException
 from connexion.lifecycle import ConnexionResponse
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError
@@ -34,6 +34,15 @@ RETRY_AFTER_SECONDS = 5
 SCHEMA_ERROR = re.compile(r"(?P<message>.*) - '(?P<field>[^']*)'", re.DOTALL)
 
 log = logging.getLogger(__name__)
+
+
+class FieldProblem(BadRequestProblem):
+    """A 400 about named fields: `errors` maps each field's dotted path to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        detail = "; ".join(f"{field}: {message}" for field, message in errors.items())
+        super().__init__(detail=detail)
 
 
 def problem_body(status: int, detail: str, errors: dict[str, str] | None = None) -> bytes:
@@ -84,9 +93,11 @@ def _challenge(status: int, headers) -> dict:
 
 def handle_problem(_request, error: ProblemException) -> ConnexionResponse:
     detail = str(error.detail or error.title or "")
-    # Connexion's schema errors read "<message> - '<field path>'": name the field.
-    field_error = SCHEMA_ERROR.fullmatch(detail)
-    errors = {field_error["field"]: field_error["message"]} if field_error else None
+    errors = getattr(error, "errors", None)
+    # Connexion's parameter errors read "<message> - '<name>'": name the parameter.
+    field_error = None if errors else SCHEMA_ERROR.fullmatch(detail)
+    if field_error:
+        errors = {field_error["field"]: field_error["message"]}
     return problem(error.status, detail, errors, headers=_challenge(error.status, error.headers))
 
 
@@ -103,7 +114,7 @@ def handle_validation_error(_request, error: ValidationError) -> ConnexionRespon
 
 
 def handle_bad_encoding(_request, _error: UnicodeDecodeError) -> ConnexionResponse:
-    return problem(400, "The request body is not valid UTF-8.")
+    return problem(400, "body: is not valid UTF-8", {"body": "is not valid UTF-8"})
 
 
 def handle_database_error(_request, error: DBAPIError) -> ConnexionResponse:

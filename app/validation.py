@@ -1,9 +1,40 @@
-"""Parameter errors that name the parameter, in the same form as Connexion's body errors."""
+"""Request validation errors that name the field and say what it may be.
 
-from connexion.validators import ParameterValidator
+Connexion validates parameters and bodies against the spec; its own messages
+are jsonschema's (`... is not valid under any of the given schemas`), and an
+unknown or missing body field is reported without naming it. These
+validators run the same checks and raise `FieldProblem`, whose `errors` map
+each wrong field's dotted path to a message a person can act on.
+"""
+
+import json
+
+from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import BadRequestProblem
+from connexion.validators import (
+    FormDataValidator,
+    JSONRequestBodyValidator,
+    MultiPartFormDataValidator,
+    ParameterValidator,
+)
 from jsonschema import Draft4Validator
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError, best_match
 from starlette.datastructures import QueryParams
+
+from app.errors import FieldProblem
+
+# A 400 lists at most this many fields; a body can hold thousands of wrong ones.
+MAX_FIELD_ERRORS = 10
+# The spec's pattern for free text: anything but control characters.
+NO_CONTROL_CHARACTERS = r"^(?![\s\S]*[\x00-\x1F\x7F])"
+TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "an array",
+}
 
 
 # One validator per parameter schema, built once: building one costs more than
@@ -27,6 +58,17 @@ class NamingParameterValidator(ParameterValidator):
     The errors handler turns that form into the problem's `errors` field.
     """
 
+    def validate_request(self, request):
+        if self.strict_validation:
+            unknown = self.validate_query_parameter_list(
+                request, security_params=self.security_query_params
+            )
+            if unknown:
+                raise FieldProblem(
+                    {name: "is not a query parameter of this operation" for name in unknown}
+                )
+        super().validate_request(request)
+
     @staticmethod
     def validate_parameter(parameter_type, value, param, param_name=None):
         if value is None:
@@ -44,3 +86,149 @@ class NamingParameterValidator(ParameterValidator):
         if schema.get("type") != "array" and len(sent.getlist(param["name"])) > 1:
             return f"is given more than once - '{param['name']}'"
         return super().validate_query_parameter(param, request)
+
+class FieldNamingBodyValidator(JSONRequestBodyValidator):
+    """Connexion's JSON body validator, with every error naming its field."""
+
+    async def wrap_receive(self, receive, *, scope):
+        try:
+            return await super().wrap_receive(receive, scope=scope)
+        except FieldProblem:
+            raise
+        except BadRequestProblem:
+            # Connexion's "RequestBody is required" for a required body sent empty.
+            raise FieldProblem({"body": "is required: send a JSON object"}) from None
+
+    async def _parse(self, stream, scope):
+        text = b"".join([message async for message in stream]).decode(self._encoding)
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise FieldProblem(
+                {
+                    "body": f"is not valid JSON: {error.msg.lower()} at line {error.lineno}, "
+                    f"column {error.colno}"
+                }
+            ) from None
+
+    def _validate(self, body):
+        if body is None and not self._nullable:
+            raise FieldProblem({"body": "is required: send a JSON object"})
+        found: dict[str, str] = {}
+        for error in self._validator.iter_errors(body):
+            for field, message in explain(error):
+                found.setdefault(field, message)
+            if len(found) >= MAX_FIELD_ERRORS:
+                break
+        if found:
+            raise FieldProblem(found)
+
+
+BODY_VALIDATORS = MediaTypeDict(
+    {
+        "*/*json": FieldNamingBodyValidator,
+        "application/x-www-form-urlencoded": FormDataValidator,
+        "multipart/form-data": MultiPartFormDataValidator,
+    }
+)
+
+
+def explain(error: ValidationError):
+    """Yield (dotted field path, readable message) for one jsonschema error."""
+    path = list(error.absolute_path)
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    if kind == "additionalProperties" and expected is False and isinstance(value, dict):
+        known = list(error.schema.get("properties", {}))
+        for name in value:
+            if name not in known:
+                yield dotted(path + [name]), (
+                    f"is not a known field; the fields here are {listing(known, 'and')}"
+                )
+        return
+    if kind == "required" and isinstance(value, dict):
+        for name in expected:
+            if name not in value:
+                yield dotted(path + [name]), "is required"
+        return
+    if kind in ("oneOf", "anyOf"):
+        yield from explain_alternatives(error, path)
+        return
+    yield dotted(path), message_for(error)
+
+
+def explain_alternatives(error: ValidationError, path: list):
+    """A value that matches none (or several) of the schema's alternatives.
+
+    Objects are told apart by the field each alternative requires (a phrase's
+    source); a value with exactly one such field is judged by that alternative.
+    Scalars are told what the alternatives are (an expiration's periods or a
+    timestamp).
+    """
+    alternatives = error.validator_value
+    value = error.instance
+    keys = [alternative.get("required", [None])[0] for alternative in alternatives]
+    if all(keys) and not isinstance(value, dict):
+        yield dotted(path), f"must be an object with exactly one of {listing(keys, 'or')}"
+        return
+    if all(keys):
+        present = [key for key in keys if key in value]
+        if len(present) == 1:
+            chosen = keys.index(present[0])
+            for suberror in error.context:
+                if suberror.relative_schema_path[0] == chosen:
+                    yield from explain(suberror)
+            return
+        has = f"it has {listing(present, 'and')}" if present else "it has none"
+        yield dotted(path), f"must have exactly one of {listing(keys, 'or')}; {has}"
+        return
+    described = []
+    for alternative in alternatives:
+        if "enum" in alternative:
+            described.extend(str(item) for item in alternative["enum"])
+        else:
+            described.append(
+                alternative.get("description") or TYPE_NAMES.get(alternative.get("type"), "other")
+            )
+    yield dotted(path), f"must be one of {listing(described, 'or')}"
+
+
+def message_for(error: ValidationError) -> str:
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    if kind == "type":
+        names = expected if isinstance(expected, list) else [expected]
+        wanted = listing([TYPE_NAMES.get(name, name) for name in names], "or")
+        return f"must be {wanted}, not null" if value is None else f"must be {wanted}"
+    if kind == "enum":
+        return f"must be one of {listing([str(item) for item in expected], 'or')} (case-sensitive)"
+    if kind == "minLength":
+        return "must not be empty" if expected == 1 else f"must be at least {expected} characters"
+    if kind == "maxLength":
+        return f"must be at most {expected} characters"
+    if kind == "minimum":
+        return f"must be at least {expected}"
+    if kind == "maximum":
+        return f"must be at most {expected}"
+    if kind == "minItems":
+        return f"must have at least {expected} items"
+    if kind == "maxItems":
+        return f"must have at most {expected} items"
+    if kind == "maxProperties":
+        return f"must have at most {expected} entries"
+    if kind == "pattern":
+        if expected == NO_CONTROL_CHARACTERS:
+            return "must not contain control characters"
+        return f"must match the pattern {expected}"
+    return error.message
+
+
+def dotted(path: list) -> str:
+    return ".".join(str(part) for part in path) or "body"
+
+
+def listing(items: list[str], last: str) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    if len(items) <= 2:
+        return f" {last} ".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"

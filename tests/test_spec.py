@@ -1,7 +1,9 @@
 """The specs state the contract's facts, and the code agrees with them."""
 
+import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from app.security import DOMAIN_PATTERN
@@ -45,3 +47,28 @@ def test_domain_pattern_in_code_is_the_spec_pattern():
     domain = load("cache.yaml")["components"]["parameters"]["domain"]["schema"]
     assert DOMAIN_PATTERN.pattern == domain["pattern"]
     assert domain["maxLength"] == 253
+
+
+def numeric_expirations(node):
+    """Every number given as `expiration` or `ttl` in the spec's examples."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("expiration", "ttl") and isinstance(value, (int, float)) \
+                    and not isinstance(value, bool):
+                yield value
+            else:
+                yield from numeric_expirations(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from numeric_expirations(item)
+
+
+@pytest.mark.parametrize("name", ["cache.yaml", "platform.yaml"])
+def test_example_instants_stay_valid_for_years(name):
+    """"Try it out" with an example must not start failing: instants at least three years
+    ahead, and under the ten-year limit on `expiration`."""
+    now = time.time()
+    instants = list(numeric_expirations(load(name)["paths"]))
+    assert name == "platform.yaml" or instants, "the cache spec's examples hold no instant"
+    for instant in instants:
+        assert now + 3 * 365 * 86400 < instant < now + 10 * 365 * 86400, instant

@@ -94,7 +94,10 @@ def test_body_that_is_not_json_is_400(client, auth, seeded, content):
 
 
 def test_body_that_is_not_utf8_is_400(client, auth, seeded):
-    assert_problem(post_raw(client, auth, b'{"mode": "\xff\xfe"}'), 400)
+    response = post_raw(client, auth, b'{"mode": "\xff\xfe"}')
+
+    assert_problem(response, 400)
+    assert response.json()["errors"] == [{"field": "body", "message": "is not valid UTF-8"}]
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
@@ -202,3 +205,111 @@ def test_content_length_that_is_not_a_number_is_400(client, auth, seeded):
     response = client.post(ENTRY, content=b"{}", headers={
         **auth, "Content-Type": "application/json", "Content-Length": "12abc"})
     assert_problem(response, 400, "Content-Length")
+
+
+# --- what a 400 says: each wrong field by name, with a message a person can act on -------
+
+PERIODS = "must be one of DAY, WEEK, MONTH, QUARTER, HALF-YEAR or a unix timestamp in seconds"
+ONE_SOURCE = "must have exactly one of fileName, googleTTSParameters or awsTTSParameters"
+
+
+def hangup(**command) -> dict:
+    return {"mode": "always", "command": {"action": {"type": "hangup"}, **command}}
+
+
+FIELD_ERRORS = {
+    "unknown top field": (
+        {**hangup(), "ttl": 5},
+        "ttl", "is not a known field; the fields here are mode, expiration and command"),
+    "unknown nested field": (
+        hangup(extra=1), "command.extra",
+        "is not a known field; the fields here are action and phrases"),
+    "missing mode": ({"command": {"action": CALL}}, "mode", "is required"),
+    "missing action": ({"mode": "always", "command": {}}, "command.action", "is required"),
+    "a period that does not exist": ({**hangup(), "expiration": "YEAR"}, "expiration", PERIODS),
+    "a period in lower case": ({**hangup(), "expiration": "week"}, "expiration", PERIODS),
+    "a boolean expiration": ({**hangup(), "expiration": True}, "expiration", PERIODS),
+    "a mode in the wrong case": (
+        {"mode": "Always", "command": {"action": CALL}}, "mode",
+        "must be one of onError or always (case-sensitive)"),
+    "a null mode": ({"mode": None, "command": {"action": CALL}}, "mode",
+                    "must be a string, not null"),
+    "a phrase with two sources": (
+        hangup(phrases=[{"fileName": "a.wav", "googleTTSParameters": {}}]), "command.phrases.0",
+        f"{ONE_SOURCE}; it has fileName and googleTTSParameters"),
+    "a phrase without a source": (
+        hangup(phrases=[{"format": "wav"}]), "command.phrases.0", f"{ONE_SOURCE}; it has none"),
+    "a phrase that is not an object": (
+        hangup(phrases=["closed.wav"]), "command.phrases.0", f"must be an object with exactly "
+        "one of fileName, googleTTSParameters or awsTTSParameters"),
+    "a file phrase with an unknown field": (
+        hangup(phrases=[{"fileName": "a.wav", "text": "Hi"}]), "command.phrases.0.text",
+        "is not a known field; the fields here are fileName, format, cacheTimeToLive "
+        "and refreshCache"),
+    "a file phrase with an empty name": (
+        hangup(phrases=[{"fileName": ""}]), "command.phrases.0.fileName", "must not be empty"),
+    "a control character": (
+        hangup(phrases=[{"fileName": "a\u0000.wav"}]), "command.phrases.0.fileName",
+        "must not contain control characters"),
+    "a ring time of zero": (calling(maxRingTime=0), "command.action.maxRingTime",
+                            "must be at least 1"),
+    "a ring time over an hour": (calling(maxRingTime=3601), "command.action.maxRingTime",
+                                 "must be at most 3600"),
+    "a header value that is a number": (
+        calling(xHeaders={"X-A": 1}), "command.action.xHeaders.X-A", "must be a string"),
+    "a body that is a list": ([], "body", "must be an object"),
+}
+
+
+@pytest.mark.parametrize("body, field, message", FIELD_ERRORS.values(), ids=FIELD_ERRORS)
+def test_a_400_names_the_field_and_says_what_it_may_be(client, auth, seeded, body, field,
+                                                       message):
+    response = client.post(ENTRY, json=body, headers=auth)
+
+    assert_problem(response, 400, f"{field}: {message}")
+    assert {"field": field, "message": message} in response.json()["errors"]
+
+
+def test_a_400_names_every_wrong_field(client, auth, seeded):
+    body = {"mode": "never", "expiration": "YEAR", "command": {"action": CALL}, "extra": 1}
+
+    response = client.post(ENTRY, json=body, headers=auth)
+
+    assert_problem(response, 400)
+    assert sorted(error["field"] for error in response.json()["errors"]) == [
+        "expiration", "extra", "mode"]
+
+
+@pytest.mark.parametrize("content", [b"{", b"not json", b"{\"mode\": 'always'}"])
+def test_malformed_json_names_the_body(client, auth, seeded, content):
+    response = post_raw(client, auth, content)
+
+    assert_problem(response, 400, "body: is not valid JSON")
+    [error] = response.json()["errors"]
+    assert error["field"] == "body" and error["message"].startswith("is not valid JSON: ")
+    assert "line 1, column" in error["message"]
+
+
+def test_an_empty_body_names_the_body(client, auth, seeded):
+    response = post_raw(client, auth, b"")
+
+    assert_problem(response, 400)
+    assert response.json()["errors"] == [
+        {"field": "body", "message": "is required: send a JSON object"}]
+
+
+def test_an_unknown_query_parameter_is_named(client, auth, seeded):
+    response = client.get(f"{BASE}?limit=5", headers=auth)
+
+    assert_problem(response, 400)
+    assert response.json()["errors"] == [
+        {"field": "limit", "message": "is not a query parameter of this operation"}]
+
+
+def test_a_bad_platform_expiration_names_the_periods(client, platform_auth, stored):
+    response = client.post(f"/platform/{DOMAIN}/siprecfallback/1", json={"expiration": "YEAR"},
+                           headers=platform_auth)
+
+    assert_problem(response, 400)
+    assert response.json()["errors"] == [{"field": "expiration", "message": PERIODS}]
+    assert stored()["siprec_fallback"] == []

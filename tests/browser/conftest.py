@@ -71,3 +71,11 @@ def artifacts_dir() -> Path:
     """`test-artifacts/` at the repository root (git ignores it): screenshots for people."""
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     return ARTIFACTS_DIR
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Without Chromium every test skips at collection, which pytest ends with exit code 5
+    ("no tests ran"): that is the documented skip, not a failure of the environment."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and session.testscollected == 0 \
+            and chromium_executable() is None:
+        session.exitstatus = pytest.ExitCode.OK

@@ -1,0 +1,113 @@
+"""The OpenAPI documents: bundled once, then both routed by Connexion and served as written.
+
+A spec may reference another spec's components (`cache.yaml#/components/...`).
+`bundle` copies each such component into the document's own `components`,
+under the same name, so the document is self-contained: a client generated
+from `/platform/openapi.json` needs nothing else. Everything else stays as
+written, `$ref`s included (Connexion's own spec route serves every `$ref`
+expanded, which makes generators emit one model per use instead of per schema).
+"""
+
+import copy
+import json
+from pathlib import Path
+
+import yaml
+from flask import Blueprint, Response
+
+# The specs the service routes from, in openapi/.
+SPEC_FILES = ("cache.yaml", "platform.yaml")
+
+
+class SpecError(ValueError):
+    """A spec cannot be bundled (a reference outside components, or a name clash)."""
+
+
+def bundle(path: Path) -> dict:
+    """Load the spec at `path` with every reference to another file made local."""
+    path = path.resolve()
+    document = yaml.safe_load(path.read_text())
+    components = document.setdefault("components", {})
+    # Which file each component of the bundle came from, to refuse clashes.
+    origins = {(kind, name): path for kind, named in components.items() for name in named}
+    loaded = {path: document}
+
+    def internalize(node, source: Path):
+        if isinstance(node, list):
+            return [internalize(item, source) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            return {**node, "$ref": local_ref(ref, source)}
+        return {key: internalize(value, source) for key, value in node.items()}
+
+    def local_ref(ref: str, source: Path) -> str:
+        file, _, pointer = ref.partition("#")
+        target = (source.parent / file).resolve() if file else source
+        if target == path:
+            return f"#{pointer}"
+        parts = pointer.strip("/").split("/")
+        if len(parts) != 3 or parts[0] != "components":
+            raise SpecError(f"{path.name}: {ref!r} must point at a component of {file}")
+        _, kind, name = parts
+        origin = origins.get((kind, name))
+        if origin is None:
+            origins[(kind, name)] = target
+            if target not in loaded:
+                loaded[target] = yaml.safe_load(target.read_text())
+            try:
+                component = loaded[target]["components"][kind][name]
+            except KeyError:
+                raise SpecError(f"{path.name}: {ref!r} names no component") from None
+            # Reserve the name first: components may refer to each other.
+            components.setdefault(kind, {})[name] = None
+            components[kind][name] = internalize(copy.deepcopy(component), target)
+        elif origin != target:
+            raise SpecError(
+                f"{path.name}: components.{kind}.{name} exists in both "
+                f"{origin.name} and {target.name}"
+            )
+        return f"#/components/{kind}/{name}"
+
+    for key in [key for key in document if key != "components"]:
+        document[key] = internalize(document[key], path)
+    for kind in list(components):
+        for name in list(components[kind]):
+            if origins[(kind, name)] == path:
+                components[kind][name] = internalize(components[kind][name], path)
+    return document
+
+
+def base_path(document: dict) -> str:
+    return document["servers"][0]["url"].rstrip("/")
+
+
+def blueprint(documents: list[dict]) -> Blueprint:
+    """Serve each bundled document at <base path>/openapi.json and /openapi.yaml.
+
+    Swagger UI (at <base path>/ui/) reads the JSON one.
+    """
+    specs = Blueprint("specs", __name__)
+    for document in documents:
+        base = base_path(document)
+        as_json = json.dumps(document, indent=2, ensure_ascii=False).encode()
+        as_yaml = yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode()
+        for suffix, body, media_type in (
+            ("json", as_json, "application/json"),
+            ("yaml", as_yaml, "application/yaml"),
+        ):
+            specs.add_url_rule(
+                f"{base}/openapi.{suffix}",
+                endpoint=f"{base.strip('/')}_{suffix}",
+                view_func=_serve(body, media_type),
+                methods=["GET"],
+            )
+    return specs
+
+
+def _serve(body: bytes, media_type: str):
+    def view() -> Response:
+        return Response(body, mimetype=media_type)
+
+    return view
