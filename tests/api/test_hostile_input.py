@@ -558,8 +558,8 @@ def test_paths_are_case_sensitive_except_the_domain(live, seeded, auth, path):
 def test_an_overlong_path_is_400(live, seeded, auth):
     token = auth["Authorization"].split()[1]
     assert_problem(verbatim(live, "GET", f"{BASE}/{'1' * 20_000}", token=token), 400, "number")
-    # Over uvicorn's limit for a request head (64 KiB) the server itself refuses, before the
-    # service sees it: a plain-text 400, the one refusal that is not problem+json.
+    # Over about 64 KiB uvicorn's HTTP parser (httptools) refuses the request line before the
+    # service sees it: a plain-text 400, a refusal the service cannot make problem+json.
     response = verbatim(live, "DELETE", f"{BASE}/{'1' * 70_000}", token=token)
     assert response.status_code == 400
 
@@ -661,8 +661,8 @@ SIZE = str(len(HANGUP_BYTES))
 
 @pytest.mark.parametrize("lengths", [(SIZE, "3"), (SIZE, SIZE), (f"{SIZE}, {SIZE}",)], ids=repr)
 def test_two_content_lengths_on_the_wire_are_refused_by_the_server(live, seeded, auth, lengths):
-    # h11 (under uvicorn) refuses them before the service sees the request: a plain-text 400,
-    # which the service cannot make problem+json (the test client above reaches the guard).
+    # uvicorn's HTTP parser (httptools) refuses them before the service sees the request: a
+    # plain-text 400, which it cannot make problem+json (the test client reaches the guard).
     headers = [("Host", "127.0.0.1"), *auth.items(), ("Content-Type", "application/json"),
                *(("Content-Length", length) for length in lengths)]
     response = send_verbatim(live, "POST", ENTRY, headers, HANGUP_BYTES)
