@@ -19,8 +19,10 @@ EXPOSED_HEADERS = "X-Request-ID, WWW-Authenticate, Retry-After"
 # The one path that may end with a slash: a Swagger UI index page (`/cache/ui/`).
 SWAGGER_UI_INDEX = re.compile(r"/[a-z]+/ui/")
 # RFC 3986, 2.3: a %XX of one of these means the character itself, so a proxy may
-# decode it and route or filter the path differently from this service.
-UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# decode it and route or filter the path differently from this service (`/%6Detrics`
+# would pass a proxy's rule for `/metrics` and reach it here). Not the dot: `%2E` is how
+# a client sends the numbers `.` and `..`, whose literal segments clients remove.
+ESCAPE_REFUSED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~")
 PERCENT_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 # A redirect may only name a path of this server (`//host` and `/\\host` are other hosts).
 LOCAL_LOCATION = re.compile(r"/(?![/\\])[^\s]*")
@@ -149,8 +151,9 @@ def path_refusal(path: str, raw_path: bytes) -> str | None:
     paths their own way (Flask merges `//`, Starlette redirects `/x/` to `/x`, a proxy
     may remove dot segments or decode %XX), so a path one of them could read as another
     path is refused before any of them sees it. `path` is decoded, `raw_path` as sent.
-    `;` and a backslash separate nothing in any of them: in a domain or a number the spec's
-    pattern refuses them (naming the parameter), elsewhere no route matches (404).
+    None of them removes dot segments, nor cuts `;...` off a segment, nor reads a backslash
+    as a slash: those are ordinary segments and characters here. In a domain or a number
+    the spec's pattern judges them (`.` and `..` are numbers), elsewhere no route matches.
     """
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in path):
         # Starlette's and Flask's routers disagree on such paths (a 500).
@@ -168,11 +171,9 @@ def path_refusal(path: str, raw_path: bytes) -> str | None:
     if path.endswith("/") and path != "/" and not SWAGGER_UI_INDEX.fullmatch(path):
         # Starlette would redirect, to the host the Host header names.
         return "The path ends with a slash."
-    if any(segment in (".", "..") for segment in path.split("/")):
-        return "The path has a dot segment ('.' or '..')."
     for escape in PERCENT_ESCAPE.finditer(raw_path):
         char = chr(int(escape[1], 16))
-        if char in UNRESERVED:
+        if char in ESCAPE_REFUSED:
             return f"The path percent-encodes '{char}' ({escape[0].decode()}); send it as is."
     return None
 

@@ -432,12 +432,6 @@ SPELLINGS = {
         "/cache/example.com/siprecfallback/1/", "/platform/example.com/siprecfallback/1/",
         "/cache/", "/healthz/", "/metrics/", "/cache/openapi.json/",
     ],
-    "dot segment": [
-        "/cache/example.com/./ivrfallback/1", "/cache/other.example/../example.com/ivrfallback/1",
-        "/cache/example.com/ivrfallback/.", "/cache/example.com/ivrfallback/..",
-        "/cache/example.com/x/%2e%2e/ivrfallback/1", "/cache/example.com/ivrfallback/%2E",
-        "/./healthz", "/cache/../metrics",
-    ],
     "percent-encodes": [
         "/%63ache/example.com/ivrfallback/1", "/cache/%65xample.com/ivrfallback/1",
         "/cache/example.com/ivrfallback/%31", "/cache/example.com/ivrfallback/1%2d",
@@ -489,9 +483,9 @@ def test_a_path_with_another_spelling_is_400_for_every_method(live, seeded, path
             assert_refused(verbatim(live, method, path, token=bearer_token), method, 400, mention)
 
 
-# No layer here cuts `;...` off a segment (as Tomcat does) or reads `\` as `/` (as browsers
-# do): they are ordinary characters, refused by the pattern of a domain or a number (which
-# the answer names), and matching no other route.
+# No layer here removes dot segments, cuts `;...` off a segment (as Tomcat does) or reads
+# `\` as `/` (as browsers do): they are ordinary segments and characters, judged by the
+# pattern of a domain or a number (which the answer names), and matching no other route.
 NOT_SEPARATORS = [
     ("/cache/example.com/ivrfallback/1;a=b", 400, "number"),
     ("/cache/example.com/ivrfallback/1%3Bx", 400, "number"),
@@ -499,8 +493,18 @@ NOT_SEPARATORS = [
     ("/cache/example.com/ivrfallback/1\\", 400, "number"),
     ("/cache/example.com/ivrfallback/1%5C", 400, "number"),
     ("/cache/example.com\\/ivrfallback/1", 400, "domain"),
+    ("/cache/../ivrfallback/1", 400, "domain"),
+    ("/cache/;x/ivrfallback/1", 400, "domain"),
+    ("/cache/other.example/../example.com/ivrfallback/1", 404, ""),
     ("/cache;x/example.com/ivrfallback/1", 404, ""),
     ("/cache/example.com\\ivrfallback/1", 404, ""),
+    ("/cache/example.com/./ivrfallback/1", 404, ""),
+    ("/cache/example.com/x/../ivrfallback/1", 404, ""),
+    ("/cache/../metrics", 404, ""),
+    ("/./healthz", 404, ""),
+    ("/cache/example.com/x/%2e%2e/ivrfallback/1", 404, ""),
+    ("/cache/example.com/%2e/ivrfallback/1", 404, ""),
+    ("/%2E/healthz", 404, ""),
     ("/metrics;x", 404, ""),
     ("/healthz\\", 404, ""),
 ]
@@ -508,7 +512,7 @@ NOT_SEPARATORS = [
 
 @pytest.mark.parametrize("path, status, mention", NOT_SEPARATORS,
                          ids=[path for path, _, _ in NOT_SEPARATORS])
-def test_semicolons_and_backslashes_separate_nothing(live, seeded, path, status, mention):
+def test_dots_semicolons_and_backslashes_separate_nothing(live, seeded, path, status, mention):
     token = make_token(domains=["*"], scopes=("cache/read", "cache/write", PLATFORM))
     for method in ("GET", "HEAD", "DELETE"):
         assert_refused(verbatim(live, method, path, token=token), method, status, mention)
@@ -516,6 +520,20 @@ def test_semicolons_and_backslashes_separate_nothing(live, seeded, path, status,
         response = verbatim(live, method, path, token=token)
         assert response.status_code in (status, 404, 405), (method, response.text)
         assert_refused(response, method, response.status_code, "")
+
+
+@pytest.mark.parametrize("number, spelling", [(".", "."), ("..", ".."), (".", "%2E"),
+                                              ("..", "%2e%2E")])
+def test_dot_numbers_are_numbers(live, auth, number, spelling):
+    # The contract's characters make `.` and `..` numbers; no layer here reads them as dot
+    # segments. Curl and browsers remove literal ones, so clients send them as `%2E`.
+    token = auth["Authorization"].split()[1]
+    path = f"{BASE}/{spelling}"
+    assert_problem(verbatim(live, "GET", path, token=token), 404, f"No IVR fallback for '{number}'")
+    assert verbatim(live, "POST", path, token=token).status_code == 200
+    assert verbatim(live, "GET", path, token=token).json()["data"]["command"] == HANGUP["command"]
+    assert verbatim(live, "GET", BASE, token=token).json()["data"] == [number]
+    assert verbatim(live, "DELETE", path, token=token).status_code == 200
 
 
 def test_the_canonical_spelling_still_answers(live, seeded, auth):
