@@ -2,6 +2,7 @@
 
 import json
 import re
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
@@ -18,6 +19,21 @@ MAX_JSON_DEPTH = 32
 BULK_WRITE_PATH = re.compile(r"/platform/[^/]+/siprecfallback")
 # Response headers a page on another origin may read (beside the CORS-safelisted ones).
 EXPOSED_HEADERS = "X-Request-ID, WWW-Authenticate, Retry-After"
+# The one path that may end with a slash: a Swagger UI index page (`/cache/ui/`).
+SWAGGER_UI_INDEX = re.compile(r"/[a-z]+/ui/")
+# RFC 3986, 2.3: a %XX of one of these means the character itself, so a proxy may
+# decode it and route or filter the path differently from this service (`/%6Detrics`
+# would pass a proxy's rule for `/metrics` and reach it here). Not the dot: `%2E` is how
+# a client sends the numbers `.` and `..`, whose literal segments clients remove.
+ESCAPE_REFUSED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~")
+PERCENT_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
+# A redirect may only name a path of this server (`//host` and `/\\host` are other hosts).
+LOCAL_LOCATION = re.compile(r"/(?![/\\])[^\s]*")
+# Headers a request may carry once. Of two copies, one intermediary reads the first and
+# another the last (Starlette, Connexion and Flask each read the first, or join them).
+SINGLE_HEADERS = (b"authorization", b"content-type", b"content-length", b"host", b"origin")
+# RFC 6750, 3.1: a request that repeats the token, or sends it more than one way.
+AMBIGUOUS_TOKEN_CHALLENGE = 'Bearer error="invalid_request"'
 
 
 class RequestGuard:
@@ -41,15 +57,15 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         scope.setdefault("state", {}).update(self.state)
-        send = self._with_cors(scope, send)
-        if any(ord(char) < 0x20 or ord(char) == 0x7F for char in scope["path"]):
-            # Starlette's and Flask's routers disagree on such paths (a 500).
-            await self._refuse(400, "The path contains control characters.", scope, send)
+        send = self._without_redirects(scope, self._with_cors(scope, send))
+        refusal = path_refusal(scope["path"], scope.get("raw_path", b""))
+        if refusal is not None:
+            await self._refuse(400, refusal, scope, send)
             return
-        if b"%2f" in scope.get("raw_path", b"").lower():
-            # Decoded, it is a separator: `ivrfallback%2F1` would be the entry `1` here,
-            # and another resource to a proxy that routes on the raw path.
-            await self._refuse(400, "The path contains an encoded slash (%2F).", scope, send)
+        refusal = header_refusal(scope)
+        if refusal is not None:
+            detail, headers = refusal
+            await self._refuse(400, detail, scope, send, headers)
             return
         limit = self._body_limit(scope)
         declared = Headers(scope=scope).get("content-length")
@@ -85,8 +101,12 @@ class RequestGuard:
     def _too_large(limit: int) -> str:
         return f"The request body is over {limit // 1024} KiB."
 
-    async def _refuse(self, status: int, detail: str, scope: Scope, send: Send) -> None:
-        response = Response(problem_body(status, detail), status, media_type=PROBLEM_MEDIA_TYPE)
+    async def _refuse(
+        self, status: int, detail: str, scope: Scope, send: Send, headers: dict | None = None
+    ) -> None:
+        response = Response(
+            problem_body(status, detail), status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
+        )
         await response(scope, _no_body, send)
 
     def _allowed_origin(self, scope: Scope) -> tuple[str, bool]:
@@ -112,6 +132,79 @@ class RequestGuard:
             await send(message)
 
         return send_with_cors
+
+    def _without_redirects(self, scope: Scope, send: Send) -> Send:
+        """Answer 404 instead of a redirect to anywhere but a path of this server.
+
+        Starlette redirects `/cache` to `/cache/` with an absolute URL built from the
+        Host header (another site, to a client or a cache that trusts it), and
+        Werkzeug's redirects lose their Location in the error handlers. The only
+        redirect sent is Swagger UI's own, from `/cache/ui` to `/cache/ui/`.
+        """
+        replaced = False
+
+        async def send_without_redirects(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                location = Headers(raw=message.get("headers", [])).get("location", "")
+                if not LOCAL_LOCATION.fullmatch(location):
+                    replaced = True
+                    await self._refuse(404, f"Nothing is served at '{scope['path']}'.", scope, send)
+            if not replaced:
+                await send(message)
+
+        return send_without_redirects
+
+
+def path_refusal(path: str, raw_path: bytes) -> str | None:
+    """Say why a path is refused, or None: each resource has one spelling, and only one.
+
+    Uvicorn, Starlette's router, Flask's router and a proxy in front each normalise
+    paths their own way (Flask merges `//`, Starlette redirects `/x/` to `/x`, a proxy
+    may remove dot segments or decode %XX), so a path one of them could read as another
+    path is refused before any of them sees it. `path` is decoded, `raw_path` as sent.
+    None of them removes dot segments, nor cuts `;...` off a segment, nor reads a backslash
+    as a slash: those are ordinary segments and characters here. In a domain or a number
+    the spec's pattern judges them (`.` and `..` are numbers), elsewhere no route matches.
+    """
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in path):
+        # Starlette's and Flask's routers disagree on such paths (a 500).
+        return "The path contains control characters."
+    if b"%2f" in raw_path.lower():
+        # Decoded, it is a separator: `ivrfallback%2F1` would be the entry `1` here,
+        # and another resource to a proxy that routes on the raw path.
+        return "The path contains an encoded slash (%2F)."
+    if not path.startswith("/"):
+        return "The request target is not a path."
+    if "//" in path:
+        # Flask merges the slashes where Starlette does not (a 500), and `//metrics`
+        # is not `/metrics` to a proxy that keeps it from the public.
+        return "The path has an empty segment (a repeated slash)."
+    if path.endswith("/") and path != "/" and not SWAGGER_UI_INDEX.fullmatch(path):
+        # Starlette would redirect, to the host the Host header names.
+        return "The path ends with a slash."
+    for escape in PERCENT_ESCAPE.finditer(raw_path):
+        char = chr(int(escape[1], 16))
+        if char in ESCAPE_REFUSED:
+            return f"The path percent-encodes '{char}' ({escape[0].decode()}); send it as is."
+    return None
+
+
+def header_refusal(scope: Scope) -> tuple[str, dict | None] | None:
+    """Say why the request's headers are ambiguous (and the answer's headers), or None."""
+    challenge = {"WWW-Authenticate": AMBIGUOUS_TOKEN_CHALLENGE}
+    names = [name.lower() for name, _value in scope["headers"]]
+    for name in SINGLE_HEADERS:
+        if names.count(name) > 1:
+            detail = f"The request carries more than one {name.decode().title()} header."
+            return detail, challenge if name == b"authorization" else None
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    if any(name == "access_token" for name, _value in query):
+        # RFC 6750 allows it, this service does not: a proxy might read that token,
+        # this service only the header's.
+        return ("A token is accepted only in the Authorization header, not as "
+                "'access_token' in the query string."), challenge
+    return None
 
 
 class _Refused(ValueError):

@@ -55,8 +55,11 @@ class Observability:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
-        request_id = incoming if ACCEPTED_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        incoming = Headers(scope=scope).getlist(REQUEST_ID_HEADER)
+        # Two ids are not refused (a proxy may add its own to a client's): neither is
+        # trusted, so the log line and the answer carry one new id, not a chosen one.
+        request_id = (incoming[0] if len(incoming) == 1 and ACCEPTED_REQUEST_ID.fullmatch(incoming[0])
+                      else uuid.uuid4().hex)
         token = current_request_id.set(request_id)
         # Shared with Connexion's routing (it copies the scope), which names the operation here.
         extensions = scope.setdefault("extensions", {})

@@ -5,6 +5,7 @@ as `x-bearerInfoFunc`) before it validates the request, so a caller without
 rights to a domain learns nothing about it, not even whether its body is valid.
 """
 
+import math
 import re
 from pathlib import Path
 
@@ -28,6 +29,8 @@ DOMAIN_PATTERN = re.compile(
     r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
 DOMAIN_MAX_LENGTH = 253
+# RFC 7519, 4.1.4-4.1.6: NumericDates, which are JSON numbers.
+TIME_CLAIMS = ("exp", "nbf", "iat")
 
 
 def unauthorized(detail: str) -> ProblemException:
@@ -70,7 +73,7 @@ class TokenVerifier:
         """Return the token's claims, or raise a 401 problem that says what is wrong."""
         try:
             key, algorithms = self._key_for(token)
-            return jwt.decode(
+            claims = jwt.decode(
                 token,
                 key,
                 algorithms=algorithms,
@@ -93,6 +96,10 @@ class TokenVerifier:
             raise unauthorized("The token's signature is not valid.") from None
         except (jwt.InvalidTokenError, jwt.PyJWKClientError, jwt.PyJWKSetError):
             raise unauthorized("The token is malformed or not signed with a known key.") from None
+        for name in TIME_CLAIMS:
+            if name in claims and not is_numeric_date(claims[name]):
+                raise unauthorized(f"The token's '{name}' claim is not a number (a NumericDate).")
+        return claims
 
     def _key_for(self, token: str):
         if self._jwks_client is not None:
@@ -107,6 +114,15 @@ class TokenVerifier:
                 raise jwt.InvalidTokenError("no single key matches the token's kid")
             return _pinned(keys[0])
         return self._settings.jwt_secret, ["HS256"]
+
+
+def is_numeric_date(value) -> bool:
+    """A finite JSON number, not a boolean (RFC 7519's NumericDate).
+
+    PyJWT takes whatever int() takes ("1999999999", " 1_999_999_999 ", `true` as 1),
+    so another verifier of the same token could read its times differently.
+    """
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _pinned(jwk: jwt.PyJWK) -> tuple:

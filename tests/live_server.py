@@ -1,5 +1,6 @@
 """Run the real production server (gunicorn with gunicorn.conf.py) for a test."""
 
+import http.client
 import os
 import signal
 import socket
@@ -93,3 +94,18 @@ def server_on(database_url: str, folder: Path, workers: int = 2, **env: str) -> 
         workers=workers,
         log_path=folder / "gunicorn.log",
     )
+
+
+def send_verbatim(server: LiveServer, method: str, target: str, headers=(), body: bytes = b""):
+    """Send one request with exactly this request line and these headers (repeats kept,
+    no Host added), as no HTTP client library would, and return the answer."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+        for name, value in headers:
+            connection.putheader(name, value)
+        connection.endheaders(body or None)
+        answer = connection.getresponse()
+        return httpx.Response(answer.status, headers=answer.getheaders(), content=answer.read())
+    finally:
+        connection.close()

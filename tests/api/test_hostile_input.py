@@ -7,6 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import CALL, DOMAIN, PLATFORM, assert_problem, bearer, calling, make_token
+from tests.live_server import send_verbatim, server_on
 
 BASE = f"/cache/{DOMAIN}/ivrfallback"
 ENTRY = f"{BASE}/1"
@@ -410,3 +411,277 @@ def test_platform_rejects_injections_as_expiration(client, seeded):
     for text in INJECTIONS:
         response = client.post(PLATFORM_ENTRY, json={"expiration": text}, headers=token)
         assert_problem(response, 400, "expiration")
+
+
+# --- paths with more than one spelling, on the real server ----------------------------------
+
+# Sent verbatim by a real gunicorn: httpx and Starlette's test client would collapse `//`,
+# read `//cache` as a host, or remove dot segments before anything reached the service.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+SPELLINGS = {
+    "repeated slash": [
+        "//cache/example.com/ivrfallback/1", "///cache/example.com/ivrfallback/1",
+        "/cache//example.com/ivrfallback/1", "/cache/example.com//ivrfallback/1",
+        "/cache/example.com/ivrfallback//1", "/cache/example.com/ivrfallback//",
+        "//cache/example.com/siprecfallback/1", "//platform/example.com/siprecfallback/1",
+        "/platform/example.com//siprecfallback/1", "//healthz", "//metrics", "//readyz", "//",
+        "//cache/ui/", "http://evil.example//cache/example.com/ivrfallback/1",
+    ],
+    "ends with a slash": [
+        "/cache/example.com/ivrfallback/1/", "/cache/example.com/ivrfallback/",
+        "/cache/example.com/siprecfallback/1/", "/platform/example.com/siprecfallback/1/",
+        "/cache/", "/healthz/", "/metrics/", "/cache/openapi.json/",
+    ],
+    "percent-encodes": [
+        "/%63ache/example.com/ivrfallback/1", "/cache/%65xample.com/ivrfallback/1",
+        "/cache/example.com/ivrfallback/%31", "/cache/example.com/ivrfallback/1%2d",
+        "/%6Detrics", "/healthz%7E", "/platform/example.com/siprecfallback/%31",
+    ],
+    "control characters": [
+        "/cache/example.com/ivrfallback/1%00", "/healthz%00", "/cache/example.com%0A/ivrfallback",
+    ],
+    "not a path": ["*"],
+}
+CASES = [(path, mention) for mention, paths in SPELLINGS.items() for path in paths]
+
+
+@pytest.fixture(scope="module")
+def live(database_url, tmp_path_factory):
+    """The production server on the tests' database, one worker."""
+    with server_on(database_url, tmp_path_factory.mktemp("live"), workers=1) as server:
+        yield server
+
+
+def verbatim(live, method: str, target: str, headers=(), token: str | None = None,
+             host: str = "127.0.0.1"):
+    """One request, with a body for the methods that carry one (a hangup, which differs
+    from the seeded entry), as sent on the wire."""
+    headers = [("Host", host), *headers]
+    if token is not None:
+        headers.append(("Authorization", f"Bearer {token}"))
+    body = json.dumps(HANGUP).encode() if method in ("POST", "PUT", "PATCH") else b""
+    if body:
+        headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    return send_verbatim(live, method, target, headers, body)
+
+
+def assert_refused(response, method: str, status: int, mention: str) -> None:
+    """A problem+json refusal, never a redirect; HEAD answers carry no body to read."""
+    assert "location" not in response.headers
+    if method == "HEAD":
+        assert response.status_code == status
+        assert response.headers["content-type"] == "application/problem+json"
+    else:
+        assert_problem(response, status, mention)
+
+
+@pytest.mark.parametrize("path, mention", CASES, ids=[path for path, _ in CASES])
+def test_a_path_with_another_spelling_is_400_for_every_method(live, seeded, path, mention):
+    token = make_token(domains=["*"], scopes=("cache/read", "cache/write", PLATFORM))
+    for method in METHODS:
+        for bearer_token in (token, None):
+            assert_refused(verbatim(live, method, path, token=bearer_token), method, 400, mention)
+
+
+# No layer here removes dot segments, cuts `;...` off a segment (as Tomcat does) or reads
+# `\` as `/` (as browsers do): they are ordinary segments and characters, judged by the
+# pattern of a domain or a number (which the answer names), and matching no other route.
+NOT_SEPARATORS = [
+    ("/cache/example.com/ivrfallback/1;a=b", 400, "number"),
+    ("/cache/example.com/ivrfallback/1%3Bx", 400, "number"),
+    ("/cache/example.com;x/ivrfallback/1", 400, "domain"),
+    ("/cache/example.com/ivrfallback/1\\", 400, "number"),
+    ("/cache/example.com/ivrfallback/1%5C", 400, "number"),
+    ("/cache/example.com\\/ivrfallback/1", 400, "domain"),
+    ("/cache/../ivrfallback/1", 400, "domain"),
+    ("/cache/;x/ivrfallback/1", 400, "domain"),
+    ("/cache/other.example/../example.com/ivrfallback/1", 404, ""),
+    ("/cache;x/example.com/ivrfallback/1", 404, ""),
+    ("/cache/example.com\\ivrfallback/1", 404, ""),
+    ("/cache/example.com/./ivrfallback/1", 404, ""),
+    ("/cache/example.com/x/../ivrfallback/1", 404, ""),
+    ("/cache/../metrics", 404, ""),
+    ("/./healthz", 404, ""),
+    ("/cache/example.com/x/%2e%2e/ivrfallback/1", 404, ""),
+    ("/cache/example.com/%2e/ivrfallback/1", 404, ""),
+    ("/%2E/healthz", 404, ""),
+    ("/metrics;x", 404, ""),
+    ("/healthz\\", 404, ""),
+]
+
+
+@pytest.mark.parametrize("path, status, mention", NOT_SEPARATORS,
+                         ids=[path for path, _, _ in NOT_SEPARATORS])
+def test_dots_semicolons_and_backslashes_separate_nothing(live, seeded, path, status, mention):
+    token = make_token(domains=["*"], scopes=("cache/read", "cache/write", PLATFORM))
+    for method in ("GET", "HEAD", "DELETE"):
+        assert_refused(verbatim(live, method, path, token=token), method, status, mention)
+    for method in ("POST", "OPTIONS", "PUT", "PATCH"):
+        response = verbatim(live, method, path, token=token)
+        assert response.status_code in (status, 404, 405), (method, response.text)
+        assert_refused(response, method, response.status_code, "")
+
+
+@pytest.mark.parametrize("number, spelling", [(".", "."), ("..", ".."), (".", "%2E"),
+                                              ("..", "%2e%2E")])
+def test_dot_numbers_are_numbers(live, auth, number, spelling):
+    # The contract's characters make `.` and `..` numbers; no layer here reads them as dot
+    # segments. Curl and browsers remove literal ones, so clients send them as `%2E`.
+    token = auth["Authorization"].split()[1]
+    path = f"{BASE}/{spelling}"
+    assert_problem(verbatim(live, "GET", path, token=token), 404, f"No IVR fallback for '{number}'")
+    assert verbatim(live, "POST", path, token=token).status_code == 200
+    assert verbatim(live, "GET", path, token=token).json()["data"]["command"] == HANGUP["command"]
+    assert verbatim(live, "GET", BASE, token=token).json()["data"] == [number]
+    assert verbatim(live, "DELETE", path, token=token).status_code == 200
+
+
+def test_the_canonical_spelling_still_answers(live, seeded, auth):
+    # The rules refuse only other spellings: these are the paths they were tested against.
+    token = auth["Authorization"].split()[1]
+    for path, status in ((ENTRY, 200), (SIPREC, 200), (f"{BASE}/%23", 404), (f"{BASE}/a%2Bb", 404),
+                         ("/healthz", 200), ("/metrics", 200), ("/cache/ui/", 200),
+                         ("/platform/ui/", 200), ("/cache/openapi.json", 200)):
+        assert verbatim(live, "GET", path, token=token).status_code == status, path
+    assert verbatim(live, "OPTIONS", BASE).status_code == 200
+
+
+def test_the_swagger_ui_redirect_stays_on_this_server(live):
+    response = verbatim(live, "GET", "/cache/ui")
+    assert response.status_code == 307
+    assert response.headers["location"] == "/cache/ui/"
+
+
+@pytest.mark.parametrize("path", ["/cache", "/platform"])
+def test_a_base_path_is_404_not_a_redirect_to_the_host_header(live, seeded, path):
+    # Starlette would redirect to http://<Host>/cache/: another site, for a spoofed Host.
+    for method in METHODS:
+        assert_refused(verbatim(live, method, path, host="evil.example"), method, 404,
+                       "Nothing is served")
+
+
+@pytest.mark.parametrize("path", [
+    "/CACHE/example.com/ivrfallback/1", "/Cache/example.com/ivrfallback", "/cache/example.com/IVRFALLBACK/1",
+    "/cache/example.com/SipRecFallback/1", "/PLATFORM/example.com/siprecfallback/1", "/HEALTHZ", "/Metrics",
+])
+def test_paths_are_case_sensitive_except_the_domain(live, seeded, auth, path):
+    token = auth["Authorization"].split()[1]
+    for method in METHODS:
+        response = verbatim(live, method, path, token=token)
+        assert response.status_code in (404, 405), (method, response.text)
+        assert_refused(response, method, response.status_code, "")
+    assert verbatim(live, "GET", "/cache/EXAMPLE.com/ivrfallback/1", token=token).status_code == 200
+
+
+def test_an_overlong_path_is_400(live, seeded, auth):
+    token = auth["Authorization"].split()[1]
+    assert_problem(verbatim(live, "GET", f"{BASE}/{'1' * 20_000}", token=token), 400, "number")
+    # Over about 64 KiB uvicorn's HTTP parser (httptools) refuses the request line before the
+    # service sees it: a plain-text 400, a refusal the service cannot make problem+json.
+    response = verbatim(live, "DELETE", f"{BASE}/{'1' * 70_000}", token=token)
+    assert response.status_code == 400
+
+
+# --- headers sent twice ---------------------------------------------------------------------
+
+OTHER_DOMAIN_TOKEN = make_token(domains=["other.example"])
+# (method, path, body) for every kind of operation, the preflight and an operator endpoint.
+EVERY_KIND = [("GET", ENTRY, None), ("POST", ENTRY, HANGUP), ("DELETE", ENTRY, None),
+              ("DELETE", SIPREC, None), ("POST", PLATFORM_ENTRY, {}), ("OPTIONS", ENTRY, None),
+              ("GET", "/healthz", None), ("GET", "/metrics", None)]
+
+
+def twice(client, method, path, body, name, first, second, extra=()):
+    """A request carrying the header `name` twice (a token fit for every operation besides)."""
+    token = bearer(make_token(scopes=("cache/read", "cache/write", PLATFORM)))
+    headers = [(key, value) for key, value in token.items() if key.lower() != name.lower()]
+    headers += [*extra, (name, first), (name, second)]
+    content = json.dumps(body).encode() if body is not None else None
+    if content is not None and name.lower() != "content-type":
+        headers.append(("Content-Type", "application/json"))
+    return client.request(method, path, content=content, headers=headers)
+
+
+@pytest.mark.parametrize("first, second", [
+    ("valid", "Bearer garbage"), ("Bearer garbage", "valid"), ("valid", "valid"),
+    ("valid", "Basic YTpi"), ("valid", ""), ("valid", "other domain"), ("other domain", "valid"),
+], ids=repr)
+@pytest.mark.parametrize("method, path, body", EVERY_KIND, ids=[f"{m} {p}" for m, p, _ in EVERY_KIND])
+def test_two_authorization_headers_are_400(client, seeded, method, path, body, first, second):
+    # A proxy in front may check one and this service use the other: neither is trusted.
+    token = make_token(scopes=("cache/read", "cache/write", PLATFORM))
+    values = {"valid": f"Bearer {token}", "other domain": f"Bearer {OTHER_DOMAIN_TOKEN}"}
+    response = twice(client, method, path, body, "Authorization",
+                     values.get(first, first), values.get(second, second))
+    assert_problem(response, 400, "more than one Authorization header")
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_request"'
+
+
+@pytest.mark.parametrize("query", ["access_token=x", "access_token=", "access%5Ftoken=x",
+                                   "a=1&access_token=x"])
+@pytest.mark.parametrize("method, path, body", EVERY_KIND, ids=[f"{m} {p}" for m, p, _ in EVERY_KIND])
+def test_a_token_in_the_query_string_is_400(client, seeded, auth, method, path, body, query):
+    # RFC 6750 allows it; here the header is the one way, with a token or without.
+    for headers in (auth, {}):
+        response = client.request(method, f"{path}?{query}", json=body, headers=headers)
+        assert_problem(response, 400, "only in the Authorization header")
+
+
+def test_a_token_in_the_query_string_as_well_as_the_header_is_400(client, seeded):
+    token = make_token(scopes=("cache/read", "cache/write"))
+    response = client.post(f"{ENTRY}?access_token={token}", json=HANGUP, headers=bearer(token))
+    assert_problem(response, 400, "access_token")
+
+
+@pytest.mark.parametrize("name, first, second", [
+    ("Content-Type", "application/json", "text/plain"),
+    ("Content-Type", "text/plain", "application/json"),
+    ("Content-Type", "application/json", "application/json"),
+    ("Content-Length", "2", "3"),
+    ("Content-Length", "2", "2"),
+    ("Origin", "https://a.example", "https://evil.example"),
+    ("Host", "127.0.0.1", "evil.example"),
+])
+@pytest.mark.parametrize("method, path, body", EVERY_KIND, ids=[f"{m} {p}" for m, p, _ in EVERY_KIND])
+def test_other_headers_that_change_meaning_are_400_twice(client, seeded, method, path, body,
+                                                         name, first, second):
+    # Two Content-Types were a 500; with two Content-Lengths or Origins, one reader
+    # would take the first, another the last.
+    if name == "Content-Length":
+        body = {}  # two bytes, which the first Content-Length says
+    response = twice(client, method, path, body, name, first, second)
+    assert_problem(response, 400, f"more than one {name} header")
+
+
+def test_two_request_ids_are_both_replaced(client, auth):
+    # Not refused: a proxy may add its own id to a client's. Trusting neither, the answer
+    # (and the log line) carries a new one.
+    response = client.get(BASE, headers=[*auth.items(), ("X-Request-ID", "client-1"),
+                                         ("X-Request-ID", "proxy-2")])
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] not in ("client-1", "proxy-2")
+    assert len(response.headers["x-request-id"]) == 32
+
+
+def test_two_authorization_headers_on_the_wire_write_nothing(live, seeded, auth):
+    # The reported case, as bytes on a socket: a valid token, then a garbage one.
+    token = auth["Authorization"].split()[1]
+    response = verbatim(live, "POST", ENTRY, token=token, headers=[("Authorization", "garbage")])
+    assert_problem(response, 400, "more than one Authorization header")
+    response = verbatim(live, "DELETE", ENTRY, token=token,
+                        headers=[("Authorization", f"Bearer {OTHER_DOMAIN_TOKEN}")])
+    assert_problem(response, 400, "more than one Authorization header")
+
+
+HANGUP_BYTES = json.dumps(HANGUP).encode()
+SIZE = str(len(HANGUP_BYTES))
+
+
+@pytest.mark.parametrize("lengths", [(SIZE, "3"), (SIZE, SIZE), (f"{SIZE}, {SIZE}",)], ids=repr)
+def test_two_content_lengths_on_the_wire_are_refused_by_the_server(live, seeded, auth, lengths):
+    # uvicorn's HTTP parser (httptools) refuses them before the service sees the request: a
+    # plain-text 400, which it cannot make problem+json (the test client reaches the guard).
+    headers = [("Host", "127.0.0.1"), *auth.items(), ("Content-Type", "application/json"),
+               *(("Content-Length", length) for length in lengths)]
+    response = send_verbatim(live, "POST", ENTRY, headers, HANGUP_BYTES)
+    assert response.status_code == 400

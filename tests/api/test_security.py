@@ -48,7 +48,8 @@ UNAUTHORIZED_TOKENS = {
     "empty bearer": "Bearer ",
     "wrong secret": "Bearer " + make_token(key="another-secret-that-is-long-enough-0123456789"),
     "expired": "Bearer " + make_token(exp=now - 120),
-    "not yet valid": "Bearer " + make_token(nbf=now + 300),
+    # A day ahead: `now` is taken at import, and a whole run can take longer than minutes.
+    "not yet valid": "Bearer " + make_token(nbf=now + 86_400),
     "other issuer": "Bearer " + make_token(iss="someone-else"),
     "other audience": "Bearer " + make_token(aud="another-api"),
     "no exp": "Bearer " + make_token(exp=None),
@@ -69,7 +70,7 @@ def test_invalid_tokens_are_401(client, authorization):
 
 @pytest.mark.parametrize("claims, detail", [
     ({"exp": now - 120}, "expired"),
-    ({"nbf": now + 300}, "not valid yet"),
+    ({"nbf": now + 86_400}, "not valid yet"),
     ({"iss": "x"}, "issuer"),
     ({"aud": "x"}, "audience"),
     ({"exp": None}, "'exp'"),

@@ -325,6 +325,82 @@ def test_malformed_time_claims_are_401(client, claims):
     assert_problem(client.get(LIST, headers=bearer(token)), 401, "")
 
 
+# RFC 7519 makes `exp`, `nbf` and `iat` NumericDates: JSON numbers. PyJWT takes whatever
+# int() takes, so each of these (a good time, spelled otherwise) was accepted.
+ARABIC_DIGITS = str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
+ACCEPTED_BY_PYJWT = {
+    "numeric string": str,
+    "padded string": lambda time_: f" {time_}\n",
+    "underscored string": lambda time_: f"{time_:_}",
+    "arabic-indic digits": lambda time_: str(time_).translate(ARABIC_DIGITS),
+    "true": lambda _time: True,
+    "false": lambda _time: False,
+}
+REFUSED_BY_PYJWT = {
+    "NaN": lambda _time: float("nan"),
+    "Infinity": lambda _time: float("inf"),
+    "-Infinity": lambda _time: float("-inf"),
+    "array": lambda time_: [time_],
+    "object": lambda time_: {"time": time_},
+    "null": lambda _time: None,
+    "fraction string": lambda time_: f"{time_}.5",
+}
+# The good value of each claim: an hour ahead for `exp`, a minute ago for the others.
+GOOD_TIME = {"exp": 3600, "nbf": -60, "iat": -60}
+
+
+@pytest.fixture
+def entries(client, stored):
+    """One entry in each cache (for the DELETEs to find), and a check that none changed."""
+    writer = bearer(make_token(scopes=(READ, WRITE, PLATFORM)))
+    assert client.post(f"/cache/{DOMAIN}/ivrfallback/1", json={**HANGUP, "mode": "onError"},
+                       headers=writer).status_code == 200
+    assert client.post(f"/platform/{DOMAIN}/siprecfallback/1", json={},
+                       headers=writer).status_code == 200
+    before = stored()
+    yield
+    assert stored() == before
+
+
+def with_time_claim(name: str, value) -> str:
+    """A well-signed token for every operation whose claim `name` is `value` exactly
+    (json.dumps writes NaN and Infinity as the bare words PyJWT's parser reads)."""
+    claims = payload(scope=f"{READ} {WRITE} {PLATFORM}")
+    claims[name] = value
+    return jwt.api_jws.encode(json.dumps(claims).encode(), SECRET, algorithm="HS256")
+
+
+def assert_refused_everywhere(client, token: str, *mentions: str) -> None:
+    for method, path, body in [*OPERATIONS, ("delete", f"/cache/{DOMAIN}/ivrfallback/1", None)]:
+        response = client.request(method, path, json=body, headers=bearer(token))
+        assert_problem(response, 401, *mentions)
+
+
+@pytest.mark.parametrize("spelling", ACCEPTED_BY_PYJWT, ids=str)
+@pytest.mark.parametrize("name", GOOD_TIME)
+def test_a_time_claim_that_pyjwt_reads_as_a_number_is_401(client, entries, name, spelling):
+    value = ACCEPTED_BY_PYJWT[spelling](int(time.time()) + GOOD_TIME[name])
+    # `exp: false` is 1970 to PyJWT, so expired before it is malformed: 401 either way.
+    mention = "expired" if (name, spelling) in {("exp", "true"), ("exp", "false")} else (
+        f"'{name}' claim is not a number")
+    assert_refused_everywhere(client, with_time_claim(name, value), mention)
+
+
+@pytest.mark.parametrize("spelling", REFUSED_BY_PYJWT, ids=str)
+@pytest.mark.parametrize("name", GOOD_TIME)
+def test_a_time_claim_that_is_no_number_at_all_is_401(client, entries, name, spelling):
+    value = REFUSED_BY_PYJWT[spelling](int(time.time()) + GOOD_TIME[name])
+    mention = "lacks the 'exp' claim" if (name, spelling) == ("exp", "null") else ""
+    assert_refused_everywhere(client, with_time_claim(name, value), mention)
+
+
+@pytest.mark.parametrize("name", GOOD_TIME)
+def test_a_time_claim_with_a_fraction_is_valid(client, name):
+    # NumericDates may be non-integer (RFC 7519, 2): a JSON number is a JSON number.
+    token = with_time_claim(name, int(time.time()) + GOOD_TIME[name] + 0.5)
+    assert client.get(LIST, headers=bearer(token)).status_code == 200
+
+
 # --- domains --------------------------------------------------------------------------------
 
 OPERATIONS = [
