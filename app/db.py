@@ -213,7 +213,7 @@ def session() -> Session:
 
 
 def read_session() -> Session:
-    """Return this request's session for reading: the primary's while it answers, else the replica's.
+    """This request's session for reading: the primary's while it answers, else the replica's.
 
     Without a replica this is `session()`. With one, the primary's connection is
     checked out here, so that a primary that cannot be reached sends this read

@@ -179,8 +179,8 @@ class Cluster:
         """Step 3: the hot standby: a base backup of the primary that streams its WAL (-R)."""
         self.owned_by_postgres(self.base / "db2.run")
         self.in_ns("db2", [*AS_POSTGRES, str(PG_BIN / "pg_basebackup"), "-h", self.address["db1"],
-                           "-U", "postgres", "-D", str(self.base / "db2"), "-R", "-X", "stream", "-c", "fast",
-                           "--no-sync"], cwd=self.base)
+                           "-U", "postgres", "-D", str(self.base / "db2"), "-R", "-X", "stream",
+                           "-c", "fast", "--no-sync"], cwd=self.base)
         self.start_postgres("db2")
 
     def migrate(self) -> None:
@@ -192,7 +192,7 @@ class Cluster:
                    10, "the standby to replay the migrations")
 
     def start_pgbouncer(self, host: str) -> None:
-        """Step 5a: the app host's PgBouncer, transaction pooling, to the primary and the standby."""
+        """Step 5a: the app host's PgBouncer, transaction pooling, to the primary and standby."""
         folder = self.base / host
         self.owned_by_postgres(folder)
         (folder / "users.txt").write_text('"postgres" ""\n')
@@ -223,7 +223,7 @@ logfile = {folder / 'pgbouncer.log'}
         wait_until(lambda: self.port_open(host, 6432), 10, f"PgBouncer on {host}")
 
     def start_app(self, host: str, wait: bool = True) -> None:
-        """Step 5b: the service, `gunicorn -c gunicorn.conf.py wsgi:app`, on the host's PgBouncer."""
+        """Step 5b: the service, `gunicorn -c gunicorn.conf.py wsgi:app`, on its PgBouncer."""
         folder = self.base / host
         metrics = folder / f"metrics-{time.monotonic_ns()}"
         metrics.mkdir(parents=True)
@@ -265,6 +265,8 @@ logfile = {folder / 'pgbouncer.log'}
         servers = "\n".join(f"    server {host} {self.address[host]}:8080 check"
                             for host in APP_HOSTS)
         config = self.base / "haproxy.cfg"
+        checks = (f"inter {HEALTH_CHECK_INTERVAL_MS}ms fastinter 250ms downinter 500ms "
+                  "rise 2 fall 2 on-marked-down shutdown-sessions")
         config.write_text(f"""\
 global
     maxconn 2000
@@ -293,7 +295,7 @@ backend app
     http-check expect status 200
     # A write that reached a server may have been applied: never send it twice.
     http-request disable-l7-retry unless METH_GET || METH_HEAD
-    default-server inter {HEALTH_CHECK_INTERVAL_MS}ms fastinter 250ms downinter 500ms rise 2 fall 2 on-marked-down shutdown-sessions
+    default-server {checks}
 {servers}
 """)
         run(["haproxy", "-c", "-q", "-f", str(config)])

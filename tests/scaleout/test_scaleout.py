@@ -5,6 +5,8 @@ Each test prints one line of figures (`pytest -s`, or the tox output).
 """
 
 import dataclasses
+import signal
+import sys
 import threading
 import time
 
@@ -18,22 +20,28 @@ from tests.scaleout.cluster import (APP_HOSTS, HEALTH_CHECK_INTERVAL_MS, Cluster
                                     missing_prerequisites, wait_until)
 
 MISSING = missing_prerequisites()
-pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"SKIPPED the scale-out tests: {MISSING}")
+pytestmark = pytest.mark.skipif(MISSING is not None,
+                                reason=f"SKIPPED the scale-out tests: {MISSING}")
 
 AUTH = bearer(make_token(scopes=(READ, WRITE, PLATFORM), exp=int(time.time()) + 3600))
 IVR = f"/cache/{DOMAIN}/ivrfallback"
 # Entries the readers of every load ask about; written once for the module.
 SEEDED_IVR, SEEDED_SIPREC = "+4600", "+4601"
-CALL = {"mode": "always", "command": {"action": {"type": "call", "destAddr": "sip:desk@pbx.example"}}}
+CALL = {"mode": "always",
+        "command": {"action": {"type": "call", "destAddr": "sip:desk@pbx.example"}}}
 
 
 @pytest.fixture(scope="module")
 def cluster():
+    # A SIGTERM (a CI timeout) unwinds like an error, so the cluster is still torn down.
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with Cluster() as cluster:
         with httpx.Client(base_url=cluster.url, headers=AUTH, timeout=10) as client:
             assert client.post(f"{IVR}/{SEEDED_IVR}", json=CALL).status_code == 200
-            assert client.post(f"/platform/{DOMAIN}/siprecfallback/{SEEDED_SIPREC}").status_code == 200
+            siprec = client.post(f"/platform/{DOMAIN}/siprecfallback/{SEEDED_SIPREC}")
+            assert siprec.status_code == 200
         yield cluster
+    signal.signal(signal.SIGTERM, previous)
 
 
 # -- the load -------------------------------------------------------------------------------
@@ -244,7 +252,9 @@ def test_a_killed_host_loses_no_acknowledged_write_and_rejoins(cluster):
         wait_until(lambda: cluster.server_status(victim).startswith("DOWN"), 10,
                    "HAProxy to mark the killed host down")
         down_after = time.monotonic() - killed_at
+        served_when_down = served_by(cluster)[victim]
         time.sleep(1.5)
+        served_while_down = served_by(cluster)[victim] - served_when_down
         restarted_at = time.monotonic()
         cluster.restart_host(victim)
         wait_until(lambda: cluster.server_status(victim) == "UP", 20,
@@ -262,7 +272,8 @@ def test_a_killed_host_loses_no_acknowledged_write_and_rejoins(cluster):
           f"({len(in_flight)} sent before the host was dead, {killed_at - kill_sent_at:.3f} s "
           f"after the SIGKILL: {sorted({r.kind for r in failed})}), "
           f"marked down {down_after:.2f} s after the kill (checks every "
-          f"{HEALTH_CHECK_INTERVAL_MS} ms, 2 to fail), restarted host up {rejoined_after:.2f} s "
+          f"{HEALTH_CHECK_INTERVAL_MS} ms, 2 to fail) and sent {served_while_down} requests "
+          f"while down, restarted host up {rejoined_after:.2f} s "
           f"after its restart and served {served_after_rejoin} requests since, "
           f"{len(missing)} acknowledged writes missing")
     assert missing == set()
@@ -270,6 +281,7 @@ def test_a_killed_host_loses_no_acknowledged_write_and_rejoins(cluster):
     assert failed == in_flight, failed
     assert len(failed) <= 6
     assert down_after < 2 * 2 * HEALTH_CHECK_INTERVAL_MS / 1000 + 1
+    assert served_while_down == 0
     assert served_after_rejoin > 0
 
 
@@ -332,7 +344,8 @@ def test_the_primary_stopped_reads_answer_from_the_standby_writes_get_503(cluste
     refused_writes = [r for r in load.failed(stopped_at, restarted_at, ("write",))]
     after = [r for r in load.results if r.sent > writes_back]
     missing = load.acknowledged() - stored_numbers(cluster, "p")
-    print(f"\nscaleout primary stopped: {len(load.results)} requests; during the {4 + stop_took:.1f} s "
+    print(f"\nscaleout primary stopped: {len(load.results)} requests; "
+          f"during the {4 + stop_took:.1f} s "
           f"outage {len([r for r in outage if r.kind in reads])} reads "
           f"({len(read_errors_first_2s)} failed in the first 2 s, {len(read_errors_later)} after; "
           f"slowest after 2 s {slowest_read:.3f} s; Cache-Stale {min(stale, default='-')}.."
