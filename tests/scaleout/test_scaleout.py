@@ -338,6 +338,8 @@ def test_the_primary_stopped_reads_answer_from_the_standby_writes_get_503(cluste
     read_errors_first_2s = load.failed(stopped_at, stopped_at + 2, reads)
     read_errors_later = load.failed(stopped_at + 2, ended_at, reads)
     outage_reads = [r for r in outage if r.kind in reads and r.sent >= stopped_at + 2]
+    first_reads = [r for r in outage if r.kind in reads and r.sent < stopped_at + 2]
+    first_stale = min((r.done for r in outage if r.stale is not None), default=stopped_at)
     stale = [int(r.stale) for r in outage_reads if r.stale and r.stale.isdigit()]
     slowest_read = max((r.done - r.sent for r in outage_reads), default=0)
     outage_writes = [r for r in outage if r.kind == "write" and r.sent >= stopped_at + 2]
@@ -347,7 +349,10 @@ def test_the_primary_stopped_reads_answer_from_the_standby_writes_get_503(cluste
     print(f"\nscaleout primary stopped: {len(load.results)} requests; "
           f"during the {4 + stop_took:.1f} s "
           f"outage {len([r for r in outage if r.kind in reads])} reads "
-          f"({len(read_errors_first_2s)} failed in the first 2 s, {len(read_errors_later)} after; "
+          f"(first from the standby {first_stale - stopped_at:.2f} s after the stop began; "
+          f"{len(read_errors_first_2s)} failed in the first 2 s, slowest of them "
+          f"{max((r.done - r.sent for r in first_reads), default=0):.3f} s; "
+          f"{len(read_errors_later)} failed after; "
           f"slowest after 2 s {slowest_read:.3f} s; Cache-Stale {min(stale, default='-')}.."
           f"{max(stale, default='-')} s) and {len([r for r in outage if r.kind == 'write'])} "
           f"writes ({len(refused_writes)} refused, statuses "
