@@ -205,6 +205,11 @@ def replica_engine_of(flask_app) -> Engine | None:
     return flask_app.extensions["cache_db"].replica_engine
 
 
+def primary_is_down(flask_app) -> bool:
+    """Whether this process sends its reads to the replica for now."""
+    return flask_app.extensions["cache_db"].primary_down
+
+
 def session() -> Session:
     """Return this request's session on the primary; it is closed when the request ends."""
     if "db_session" not in g:

@@ -117,3 +117,16 @@ def test_the_primary_is_tried_first_and_costs_no_query_of_its_own(app_with_repli
 def test_without_a_replica_reads_use_the_primary_session(app):
     with app.app.test_request_context():
         assert db.read_session() is db.session()
+
+
+@needs_postgres
+def test_readiness_holds_on_the_replica_alone(app_with_replica, proxy):
+    with app_with_replica.test_client() as client:
+        assert client.get("/readyz").json() == {"status": "ready"}
+        proxy.cut()
+        first = client.get("/readyz")  # finds the primary gone by itself
+        client.get(READS["decide"], headers=AUTH)  # now reads go to the replica
+        then = client.get("/readyz")
+    for response in (first, then):
+        assert (response.status_code, response.json()) == (
+            200, {"status": "ready", "database": "replica"})
