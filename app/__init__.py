@@ -56,7 +56,8 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     flask_app.config["CACHE_SETTINGS"] = settings
     # OPTIONS is answered by the specs' preflight operations, not by Flask.
     flask_app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
-    db.init_app(flask_app, settings.database_url)
+    db.init_app(flask_app, settings.database_url, settings.database_read_url,
+                settings.database_pooler)
     _check_schema(db.engine_of(flask_app))
     flask_app.extensions["cache_usage"] = UsageRecorder(
         db.engine_of(flask_app), settings.usage_flush_interval

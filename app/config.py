@@ -11,6 +11,8 @@ SECRET_FILE_NAME = "jwt-secret"
 # RFC 7518 §3.2: an HS256 key must be at least as long as the hash, 256 bits.
 MIN_SECRET_BYTES = 32
 DATABASE_FILE_NAME = "cache.sqlite3"
+# The connection poolers whose transaction mode the database layer knows how to use.
+POOLERS = ("pgbouncer",)
 
 
 def default_instance_path() -> Path:
@@ -52,6 +54,10 @@ class Settings:
     purge_interval: float = 0
     # Whether the database URL is the embedded default (the dev server may migrate it).
     embedded_database: bool = False
+    # A hot standby that answers the call-time and public reads while the primary cannot.
+    database_read_url: str | None = None
+    # "pgbouncer": the database URLs are a PgBouncer in transaction pooling mode.
+    database_pooler: str | None = None
 
     @property
     def uses_jwks(self) -> bool:
@@ -73,6 +79,8 @@ class Settings:
             database_url=database_url
             or f"sqlite:///{instance_path / DATABASE_FILE_NAME}",
             embedded_database=not database_url,
+            database_read_url=env.get("CACHE_DATABASE_READ_URL") or None,
+            database_pooler=(env.get("CACHE_DATABASE_POOLER") or "").strip().lower() or None,
             jwt_secret=env.get("CACHE_JWT_SECRET") or None,
             jwks_url=env.get("CACHE_JWT_JWKS_URL") or None,
             jwks_file=env.get("CACHE_JWT_JWKS_FILE") or None,
@@ -94,6 +102,20 @@ class Settings:
             raise ConfigurationError(
                 f"CACHE_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long (HS256)"
             )
+        if settings.database_pooler not in (None, *POOLERS):
+            raise ConfigurationError(
+                f"CACHE_DATABASE_POOLER must be one of {', '.join(POOLERS)} or unset, "
+                f"not {settings.database_pooler!r}"
+            )
+        # Replicas and poolers are PostgreSQL's; an embedded SQLite file has neither.
+        if settings.database_read_url or settings.database_pooler:
+            for name, url in (("CACHE_DATABASE_URL", settings.database_url),
+                              ("CACHE_DATABASE_READ_URL", settings.database_read_url or "")):
+                if url and not url.startswith("postgresql"):
+                    raise ConfigurationError(
+                        f"{name} must be a PostgreSQL URL when CACHE_DATABASE_READ_URL or "
+                        "CACHE_DATABASE_POOLER is set"
+                    )
         if not settings.uses_jwks and not settings.jwt_secret:
             settings = dataclasses.replace(
                 settings, jwt_secret=development_secret(instance_path)

@@ -1,8 +1,22 @@
-"""Database plumbing: the declarative base, the engine, and per-request sessions."""
+"""Database plumbing: the declarative base, the engines, and per-request sessions.
+
+Writes always go to the primary (`session()`). Reads that must keep answering
+when the primary is gone ask for `read_session()`: the primary's session while
+it answers, else the replica's (CACHE_DATABASE_READ_URL), and the answer is
+marked stale (`Cache-Stale`). Handlers never choose an engine themselves.
+"""
+
+import logging
+import math
+import threading
+import time
 
 from flask import current_app, g
-from sqlalchemy import Engine, MetaData, String, create_engine, event
+from sqlalchemy import Engine, MetaData, String, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from app.config import POOLERS
 
 # Stable constraint names, so that migrations can name what they alter.
 NAMING_CONVENTION = {
@@ -16,6 +30,20 @@ NAMING_CONVENTION = {
 # How long a request waits for the database before it is answered with 503.
 CONNECT_TIMEOUT_SECONDS = 2
 STATEMENT_TIMEOUT_MS = 2000
+# After the primary failed, reads go straight to the replica; a background probe
+# asks the primary again this often and sends reads back as soon as it answers.
+PRIMARY_PROBE_SECONDS = 1.0
+# The response header of an answer read from the replica: how many seconds of the
+# primary's writes it may be missing (`unknown` when the replica cannot tell).
+STALE_HEADER = "Cache-Stale"
+# The replica's replay lag, the upper bound of what it may be missing; NULL on a server
+# that is not in recovery (a promoted replica is no longer behind anything).
+REPLAY_LAG = text(
+    "SELECT pg_is_in_recovery(), "
+    "extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float"
+)
+
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -31,8 +59,16 @@ def key_string(length: int) -> String:
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine with the settings each backend needs under load."""
+def make_engine(url: str, pooler: str | None = None) -> Engine:
+    """Create the engine with the settings each backend needs under load.
+
+    `pooler="pgbouncer"`: the URL is a PgBouncer in transaction pooling mode, where
+    each transaction may run on another server connection. Nothing may outlive a
+    transaction there: no server-side prepared statements (psycopg prepares a
+    query after 5 runs) and no session settings, so the statement timeout is set
+    per transaction (`SET LOCAL`) instead of in the startup `options`, which
+    PgBouncer refuses.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -40,14 +76,41 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(
+    if pooler is None:
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_timeout=CONNECT_TIMEOUT_SECONDS,
+            connect_args={
+                "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+            },
+        )
+    if pooler not in POOLERS:
+        raise ValueError(f"unknown pooler {pooler!r}; known: {', '.join(POOLERS)}")
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         pool_timeout=CONNECT_TIMEOUT_SECONDS,
-        connect_args={
-            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
-        },
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "prepare_threshold": None},
+    )
+    event.listen(engine, "connect", _ping_through_pooler)
+    event.listen(engine, "begin", _set_local_statement_timeout)
+    return engine
+
+
+def _ping_through_pooler(dbapi_connection, _record) -> None:
+    # PgBouncer accepts a login while its server is down; only a query shows that
+    # the database is behind it. Pooled connections are pinged on checkout already.
+    dbapi_connection.execute("SELECT 1")
+    dbapi_connection.rollback()
+
+
+def _set_local_statement_timeout(connection) -> None:
+    # Runs as the transaction's first statement (psycopg sends BEGIN before it) and
+    # ends with it, so it never leaks to another client of the pooled server connection.
+    connection.connection.dbapi_connection.execute(
+        f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}"
     )
 
 
@@ -61,25 +124,136 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def init_app(flask_app, url: str) -> None:
-    """Attach an engine and a session factory to the Flask app."""
-    engine = make_engine(url)
-    flask_app.extensions["cache_db"] = sessionmaker(engine, expire_on_commit=False)
-    flask_app.teardown_appcontext(_close_session)
+class Databases:
+    """The primary's session factory, the replica's (if any), and whether the primary is down.
+
+    The primary is taken as down when checking out one of its connections fails
+    (the pool pings each one first, so this costs no query of its own), or when a
+    statement loses its connection. While it is down, reads go straight to the
+    replica instead of waiting for a connect timeout each; one background thread
+    per process probes the primary and ends that as soon as it answers.
+    """
+
+    def __init__(self, url: str, read_url: str | None = None, pooler: str | None = None):
+        self.primary = sessionmaker(make_engine(url, pooler), expire_on_commit=False)
+        self.replica = (
+            sessionmaker(make_engine(read_url, pooler), expire_on_commit=False)
+            if read_url else None
+        )
+        self._primary_down = threading.Event()
+        self._lock = threading.Lock()
+        if self.replica is not None:
+            event.listen(self.primary_engine, "handle_error", self._on_primary_error)
+
+    @property
+    def primary_engine(self) -> Engine:
+        return self.primary.kw["bind"]
+
+    @property
+    def replica_engine(self) -> Engine | None:
+        return self.replica.kw["bind"] if self.replica is not None else None
+
+    @property
+    def primary_down(self) -> bool:
+        return self._primary_down.is_set()
+
+    def mark_primary_down(self, reason) -> None:
+        with self._lock:
+            if self._primary_down.is_set():
+                return
+            self._primary_down.set()
+        log.warning("primary database unreachable, reading from the replica: %s", reason)
+        threading.Thread(target=self._probe_primary, name="cache-db-probe", daemon=True).start()
+
+    def _probe_primary(self) -> None:
+        while self._primary_down.is_set():
+            time.sleep(PRIMARY_PROBE_SECONDS)
+            try:
+                with self.primary_engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+            except OperationalError:
+                continue
+            self._primary_down.clear()
+            log.warning("primary database answers again, reading from it")
+
+    def _on_primary_error(self, context) -> None:
+        # A failed ping is followed by a reconnect, which says whether the primary is gone.
+        if context.is_disconnect and not context.is_pre_ping:
+            self.mark_primary_down(context.original_exception)
+
+    def replica_lag(self, replica_session: Session) -> str:
+        """The `Cache-Stale` value of an answer read from the replica: whole seconds, rounded up."""
+        in_recovery, lag = replica_session.execute(REPLAY_LAG).one()
+        if not in_recovery:
+            return "0"
+        return "unknown" if lag is None else str(max(0, math.ceil(lag)))
+
+
+def init_app(flask_app, url: str, read_url: str | None = None, pooler: str | None = None) -> None:
+    """Attach the engines and session factories to the Flask app."""
+    flask_app.extensions["cache_db"] = Databases(url, read_url, pooler)
+    flask_app.teardown_appcontext(_close_sessions)
+    flask_app.after_request(_mark_stale)
 
 
 def engine_of(flask_app) -> Engine:
-    return flask_app.extensions["cache_db"].kw["bind"]
+    """The primary's engine (writes, migrations checks, accounting)."""
+    return flask_app.extensions["cache_db"].primary_engine
+
+
+def replica_engine_of(flask_app) -> Engine | None:
+    return flask_app.extensions["cache_db"].replica_engine
+
+
+def primary_is_down(flask_app) -> bool:
+    """Whether this process sends its reads to the replica for now."""
+    return flask_app.extensions["cache_db"].primary_down
 
 
 def session() -> Session:
-    """Return this request's session; it is closed when the request ends."""
+    """Return this request's session on the primary; it is closed when the request ends."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["cache_db"]()
+        g.db_session = current_app.extensions["cache_db"].primary()
     return g.db_session
 
 
-def _close_session(_exc) -> None:
-    db_session = g.pop("db_session", None)
-    if db_session is not None:
-        db_session.close()
+def read_session() -> Session:
+    """This request's session for reading: the primary's while it answers, else the replica's.
+
+    Without a replica this is `session()`. With one, the primary's connection is
+    checked out here, so that a primary that cannot be reached sends this read
+    to the replica (and the answer gets the `Cache-Stale` header) instead of a 503.
+    """
+    if "db_read_session" in g:
+        return g.db_read_session
+    databases = current_app.extensions["cache_db"]
+    if databases.replica is None:
+        return session()
+    if not databases.primary_down:
+        primary = session()
+        try:
+            primary.connection()
+        except OperationalError as error:
+            g.pop("db_session").close()
+            databases.mark_primary_down(error.orig)
+        else:
+            g.db_read_session = primary
+            return primary
+    replica = g.db_read_session = g.db_replica_session = databases.replica()
+    g.db_stale = databases.replica_lag(replica)
+    return replica
+
+
+def _mark_stale(response):
+    if "db_stale" in g:
+        response.headers[STALE_HEADER] = g.db_stale
+    return response
+
+
+def _close_sessions(_exc) -> None:
+    for name in ("db_session", "db_replica_session"):
+        db_session = g.pop(name, None)
+        if db_session is not None:
+            db_session.close()
+    g.pop("db_read_session", None)
+    g.pop("db_stale", None)

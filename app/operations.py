@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app import clock, migrate, store
 from app.api import json_response
-from app.db import engine_of, session
+from app.db import engine_of, primary_is_down, replica_engine_of, session
 from app.errors import PROBLEM_MEDIA_TYPE, problem_body
 from app.observability import render_metrics
 
@@ -21,14 +21,33 @@ def healthz():
 
 @blueprint.get("/readyz")
 def readyz():
-    """Ready: the database answers and its schema is the one this code needs."""
+    """Ready: the database answers and its schema is the one this code needs.
+
+    With a replica, a server whose primary is gone is still ready when the replica
+    answers: it serves the reads (stale-marked) and refuses writes with 503, which
+    beats a load balancer with no server left to send the decisions to.
+    """
+    replica = replica_engine_of(current_app)
+    # While reads already go to the replica, ask it alone: a primary that does not even
+    # refuse connections would hold this check for the whole connect timeout.
+    if replica is not None and primary_is_down(current_app):
+        unreachable = "the primary database cannot be reached"
+    else:
+        try:
+            migrate.check_at_head(engine_of(current_app))
+        except migrate.SchemaNotAtHead as error:
+            return _unready(str(error))
+        except DBAPIError as error:
+            unreachable = f"the database cannot be reached ({error.orig.__class__.__name__})"
+            if replica is None:
+                return _unready(unreachable)
+        else:
+            return json_response({"status": "ready"})
     try:
-        migrate.check_at_head(engine_of(current_app))
-    except migrate.SchemaNotAtHead as error:
-        return _unready(str(error))
-    except DBAPIError as error:
-        return _unready(f"the database cannot be reached ({error.orig.__class__.__name__})")
-    return json_response({"status": "ready"})
+        migrate.check_at_head(replica)
+    except (migrate.SchemaNotAtHead, DBAPIError) as replica_error:
+        return _unready(f"{unreachable}; the replica: {replica_error}")
+    return json_response({"status": "ready", "database": "replica"})
 
 
 @blueprint.get("/metrics")

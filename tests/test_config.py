@@ -38,3 +38,30 @@ def test_a_short_secret_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("CACHE_JWT_SECRET", "k" * 31)
     with pytest.raises(ConfigurationError, match="at least 32 bytes"):
         Settings.from_env()
+
+
+def test_replica_and_pooler_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("CACHE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("CACHE_DATABASE_URL", "postgresql+psycopg://cache@primary/cache")
+    monkeypatch.setenv("CACHE_DATABASE_READ_URL", "postgresql+psycopg://cache@standby/cache")
+    monkeypatch.setenv("CACHE_DATABASE_POOLER", "PgBouncer")
+    settings = Settings.from_env()
+    assert settings.database_read_url == "postgresql+psycopg://cache@standby/cache"
+    assert settings.database_pooler == "pgbouncer"
+
+
+@pytest.mark.parametrize("variables, message", [
+    ({"CACHE_DATABASE_POOLER": "pgpool"}, "CACHE_DATABASE_POOLER must be one of pgbouncer"),
+    ({"CACHE_DATABASE_READ_URL": "postgresql+psycopg://cache@standby/cache"},
+     "CACHE_DATABASE_URL must be a PostgreSQL URL"),
+    ({"CACHE_DATABASE_URL": "postgresql+psycopg://cache@primary/cache",
+      "CACHE_DATABASE_READ_URL": "sqlite:///replica.db"},
+     "CACHE_DATABASE_READ_URL must be a PostgreSQL URL"),
+])
+def test_replica_and_pooler_settings_that_cannot_work_are_refused(
+        tmp_path, monkeypatch, variables, message):
+    monkeypatch.setenv("CACHE_INSTANCE_PATH", str(tmp_path))
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=message):
+        Settings.from_env()

@@ -2,7 +2,7 @@
 
 from app import clock, store
 from app.api import json_response
-from app.db import session
+from app.db import read_session, session
 from app.errors import problem
 from app.schemas import FallbackSettingsSchema
 
@@ -10,12 +10,12 @@ settings_schema = FallbackSettingsSchema()
 
 
 def list_numbers(domain: str):
-    numbers = store.list_ivr_numbers(session(), domain.lower(), clock.now())
+    numbers = store.list_ivr_numbers(read_session(), domain.lower(), clock.now())
     return json_response({"data": numbers, "success": True})
 
 
 def get_entry(domain: str, number: str):
-    entry = store.get_ivr_fallback(session(), domain.lower(), number, clock.now())
+    entry = store.get_ivr_fallback(read_session(), domain.lower(), number, clock.now())
     if entry is None:
         return _not_found(domain, number)
     data = {"mode": entry.mode, "ttl": entry.expires_at, "command": entry.command}

@@ -9,7 +9,7 @@ from prometheus_client import Counter
 
 from app import clock, decision, store
 from app.api import json_response
-from app.db import session
+from app.db import read_session
 
 DECISIONS = Counter(
     "cache_fallback_decisions_total",
@@ -23,7 +23,7 @@ def decide(domain: str, number: str, outcome: str, status: int | None = None):
     # rule does not depend on it.
     domain = domain.lower()
     now = clock.now()
-    answer = decision.decide(store.ivr_decision_entry(session(), domain, number, now), outcome)
+    answer = decision.decide(store.ivr_decision_entry(read_session(), domain, number, now), outcome)
     applied = answer["apply"]
     DECISIONS.labels(outcome, "true" if applied else "false").inc()
     if applied:

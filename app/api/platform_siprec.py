@@ -2,7 +2,7 @@
 
 from app import clock, store
 from app.api import json_response
-from app.db import session
+from app.db import read_session, session
 from app.errors import problem
 from app.schemas import NUMBER_PATTERN, SiprecSettingsSchema
 
@@ -45,7 +45,7 @@ def set_entries(domain: str, body: dict, user: str | None = None):
 
 def get_status(domain: str, number: str):
     """Whether to record a call to the number now, and until when."""
-    expires_at = store.siprec_expiry(session(), domain.lower(), number, clock.now())
+    expires_at = store.siprec_expiry(read_session(), domain.lower(), number, clock.now())
     if expires_at is None:
         return json_response({"inCache": False})
     return json_response({"inCache": True, "ttl": expires_at})

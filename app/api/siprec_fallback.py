@@ -2,11 +2,11 @@
 
 from app import clock, store
 from app.api import json_response
-from app.db import session
+from app.db import read_session, session
 
 
 def get_status(domain: str, number: str):
-    expires_at = store.siprec_expiry(session(), domain.lower(), number, clock.now())
+    expires_at = store.siprec_expiry(read_session(), domain.lower(), number, clock.now())
     return json_response({"inCache": expires_at is not None})
 
 

@@ -1,0 +1,132 @@
+"""Reads answered by the replica while the primary cannot be reached (CACHE_DATABASE_READ_URL).
+
+The primary is reached through a TCP proxy that the test cuts; the "replica" is the
+same database reached directly (not in recovery, so its answers say `Cache-Stale: 0`;
+a real standby's lag is measured in tests/scaleout).
+"""
+
+import time
+
+import pytest
+from sqlalchemy import event, make_url
+
+from app import create_app, db
+from tests.conftest import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, SECRET, bearer, calling, \
+    make_token
+from tests.tcp_proxy import TcpProxy
+
+needs_postgres = pytest.mark.skipif(
+    not ON_POSTGRES, reason="a replica is PostgreSQL's; the embedded SQLite database has none")
+
+AUTH = bearer(make_token(scopes=(READ, WRITE, PLATFORM)))
+ENTRY = f"/cache/{DOMAIN}/ivrfallback/+4611"
+READS = {
+    "get_entry": ENTRY,
+    "list_numbers": f"/cache/{DOMAIN}/ivrfallback",
+    "siprec_get_status": f"/cache/{DOMAIN}/siprecfallback/+4622",
+    "decide": f"/platform/{DOMAIN}/ivrfallback/+4611/decision?outcome=timeout",
+    "platform_siprec_get_status": f"/platform/{DOMAIN}/siprecfallback/+4622",
+}
+
+
+@pytest.fixture
+def proxy(database_url):
+    target = make_url(database_url)
+    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
+    yield proxy
+    proxy.cut()
+
+
+def proxied(database_url: str, proxy: TcpProxy) -> str:
+    return make_url(database_url).set(host="127.0.0.1", port=proxy.port) \
+        .render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def app_with_replica(tmp_path, database_url, proxy):
+    return create_app({
+        "instance_path": tmp_path, "jwt_secret": SECRET, "validate_responses": True,
+        "database_url": proxied(database_url, proxy), "database_read_url": database_url,
+    })
+
+
+@needs_postgres
+def test_reads_come_from_the_replica_while_the_primary_is_cut_and_go_back(app_with_replica, proxy):
+    with app_with_replica.test_client() as client:
+        assert client.post(ENTRY, json=calling(), headers=AUTH).status_code == 200
+        assert client.post(f"/platform/{DOMAIN}/siprecfallback/+4622",
+                           headers=AUTH).status_code == 200
+        before = {name: client.get(path, headers=AUTH) for name, path in READS.items()}
+        assert all(r.status_code == 200 and "cache-stale" not in r.headers
+                   for r in before.values()), before
+
+        proxy.cut()
+        timed = {}
+        for name, path in READS.items():
+            sent = time.monotonic()
+            timed[name] = (client.get(path, headers=AUTH), time.monotonic() - sent)
+        write = client.post(ENTRY, json=calling(), headers=AUTH)
+        ready = client.get("/readyz")
+
+        proxy.restore()
+        restored_at = time.monotonic()
+        while time.monotonic() - restored_at < 5:
+            if "cache-stale" not in client.get(READS["decide"], headers=AUTH).headers:
+                break
+            time.sleep(0.05)
+        back_after = time.monotonic() - restored_at
+        after = client.get(ENTRY, headers=AUTH)
+        write_after = client.post(ENTRY, json=calling(), headers=AUTH)
+
+    print(f"\nread fallback: slowest read during the cut "
+          f"{max(seconds for _, seconds in timed.values()):.3f} s, "
+          f"reads back on the primary {back_after:.2f} s after it returned")
+    for name, (response, seconds) in timed.items():
+        assert response.status_code == 200, (name, response.text)
+        assert response.json() == before[name].json(), name
+        assert response.headers["cache-stale"] == "0", name
+        assert seconds < 2, name
+    assert write.status_code == 503
+    assert write.headers["retry-after"].isdigit()
+    assert write.headers["content-type"] == "application/problem+json"
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready", "database": "replica"})
+    assert back_after < 3
+    assert after.status_code == 200 and "cache-stale" not in after.headers
+    assert write_after.status_code == 200
+
+
+@needs_postgres
+def test_the_primary_is_tried_first_and_costs_no_query_of_its_own(app_with_replica):
+    """With the primary up, a read is one checkout (pinged by the pool) and the read itself."""
+    databases = app_with_replica.app.extensions["cache_db"]
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app_with_replica.test_client() as client:
+        client.get(READS["decide"], headers=AUTH)  # the pool has a connection
+        event.listen(databases.primary_engine, "before_cursor_execute", record)
+        event.listen(databases.replica_engine, "before_cursor_execute", record)
+        response = client.get(READS["decide"], headers=AUTH)
+    assert response.status_code == 200 and "cache-stale" not in response.headers
+    assert len(statements) == 1 and "ivr_fallback" in statements[0], statements
+    assert not databases.primary_down
+
+
+def test_without_a_replica_reads_use_the_primary_session(app):
+    with app.app.test_request_context():
+        assert db.read_session() is db.session()
+
+
+@needs_postgres
+def test_readiness_holds_on_the_replica_alone(app_with_replica, proxy):
+    with app_with_replica.test_client() as client:
+        assert client.get("/readyz").json() == {"status": "ready"}
+        proxy.cut()
+        first = client.get("/readyz")  # finds the primary gone by itself
+        client.get(READS["decide"], headers=AUTH)  # now reads go to the replica
+        then = client.get("/readyz")
+    for response in (first, then):
+        assert (response.status_code, response.json()) == (
+            200, {"status": "ready", "database": "replica"})
