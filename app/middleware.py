@@ -18,7 +18,7 @@ MAX_JSON_DEPTH = 32
 # write (up to 5,000 numbers, openapi/platform.yaml).
 BULK_WRITE_PATH = re.compile(r"/platform/[^/]+/siprecfallback")
 # Response headers a page on another origin may read (beside the CORS-safelisted ones).
-EXPOSED_HEADERS = "X-Request-ID, WWW-Authenticate, Retry-After"
+EXPOSED_HEADERS = "X-Request-ID, WWW-Authenticate, Retry-After, Cache-Stale"
 # The one path that may end with a slash: a Swagger UI index page (`/cache/ui/`).
 SWAGGER_UI_INDEX = re.compile(r"/[a-z]+/ui/")
 # RFC 3986, 2.3: a %XX of one of these means the character itself, so a proxy may
