@@ -59,7 +59,7 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
         db.engine_of(flask_app), settings.usage_flush_interval
     ).start()
 
-    for spec in ("cache.yaml", "platform.yaml"):
+    for spec in ("cache.yaml", "platform.yaml", "manage.yaml"):
         connexion_app.add_api(
             spec,
             resolver=RelativeResolver("app.api"),
@@ -74,6 +74,7 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         max_body_bytes=settings.max_body_bytes,
         max_bulk_body_bytes=settings.max_bulk_body_bytes,
+        max_import_body_bytes=settings.max_import_body_bytes,
         cors_origins=settings.cors_origins,
         state={"token_verifier": TokenVerifier(settings)},
     )
