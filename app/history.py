@@ -137,12 +137,13 @@ def set_entry(
         insert = INSERT_BY_DIALECT[session.get_bind().dialect.name]
         statement = insert(IvrFallback).values(row)
         replaced = {name: statement.excluded[name] for name in row if name not in KEY_COLUMNS}
-        result = session.execute(statement.on_conflict_do_update(
+        written = session.execute(statement.on_conflict_do_update(
             index_elements=KEY_COLUMNS,
             set_={**replaced, **_keep_usage_if_live(now)},
             where=IvrFallback.expires_at <= now,
-        ))
-        if result.rowcount == 0:
+        # RETURNING, not rowcount: an ORM insert's rowcount is -1 on psycopg.
+        ).returning(IvrFallback.version)).first()
+        if written is None:
             _fail(session, domain, number, now)
     else:
         upsert(session, IvrFallback, [row], keep=_keep_usage_if_live(now))

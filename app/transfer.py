@@ -99,9 +99,14 @@ def import_items(session, domain: str, items: list, *, by: str | None, dry_run: 
     """Judge every item, write the valid ones (unless `dry_run`); results in the order sent.
 
     A number listed twice is written once, as its last item; the earlier ones say so.
-    `progress(n)` is told how many items each batch finished (the command's bar).
+    `progress(n)` is told of every n items checked, then of every n written (the
+    command's bar, twice the items long, or once for a dry run).
     """
-    checked = [check_item(item) for item in items]
+    checked = []
+    for start in range(0, len(items), BATCH_ROWS):
+        checked.extend(check_item(item) for item in items[start:start + BATCH_ROWS])
+        if progress is not None:
+            progress(len(items[start:start + BATCH_ROWS]))
     last = {number: index for index, (number, change, _) in enumerate(checked) if change}
     results = []
     for index, (number, change, detail) in enumerate(checked):
