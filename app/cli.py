@@ -164,7 +164,7 @@ def import_(domain: str, file, dry_run: bool, subject: str) -> None:
     try:
         document = json.loads(raw)
     except ValueError as error:
-        raise click.ClickException(f"{file.name} is not JSON: {error}") from None
+        raise click.ClickException(f"the file is not JSON: {error}") from None
     if not isinstance(document, dict) or not isinstance(document.get("entries"), list):
         raise click.ClickException('the document must be {"entries": [...]}')
     items = document["entries"]
