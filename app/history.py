@@ -18,9 +18,10 @@ write history.
 """
 
 import dataclasses
+import json
 import time
 
-from sqlalchemy import case, delete, select, true, tuple_, update
+from sqlalchemy import case, delete, select, text, true, tuple_, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -91,6 +92,10 @@ def _entry_row(domain, number, version, now, by, change: Change) -> dict:
         "domain": domain, "number": number, "mode": change.mode, "command": change.command,
         "expires_at": change.expires_at, "updated_at": now, "updated_by": by, "version": version,
     }
+
+
+# What a write replaces in an existing row (the key stays; usage: see below).
+ENTRY_COLUMNS = ("mode", "command", "expires_at", "updated_at", "updated_by", "version")
 
 
 def _keep_usage_if_live(now: int) -> dict:
@@ -194,21 +199,18 @@ def import_entries(
 ) -> None:
     """Write one batch of entries (each number once) as new versions, in one transaction.
 
-    Three multi-row statements whatever the batch's size; keep batches small
-    (a few hundred rows) so that the transaction, and its locks, stay short.
+    Three statements whatever the batch's size (bump the counters, upsert the
+    entries, insert the history), so a batch of a few hundred rows holds its
+    locks for milliseconds. On PostgreSQL each statement takes its rows as
+    arrays (`unnest`): a short statement, prepared once, instead of thousands
+    of bound values to parse per batch. Elsewhere SQLAlchemy sends multi-row
+    INSERTs ("insertmanyvalues").
     """
+    numbers = sorted(entries)
+    write = _import_unnested if session.get_bind().dialect.name == "postgresql" else _import_rows
     for attempt in range(DEADLOCK_RETRIES):
         try:
-            bumped = _bump(session, domain, list(entries))
-            numbers = sorted(entries)
-            upsert(session, IvrFallback, [
-                _entry_row(domain, number, bumped[number], now, by, entries[number])
-                for number in numbers
-            ], keep=_keep_usage_if_live(now))
-            _record(session, [
-                _history_row(domain, number, bumped[number], now, by, IMPORT, entries[number])
-                for number in numbers
-            ])
+            write(session, domain, numbers, entries, by, now)
             session.commit()
             return
         except OperationalError:
@@ -217,6 +219,81 @@ def import_entries(
             if attempt == DEADLOCK_RETRIES - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
+
+
+def _import_rows(session, domain, numbers, entries, by, now) -> None:
+    insert = INSERT_BY_DIALECT[session.get_bind().dialect.name]
+    counters, entry_table = IvrFallbackCounter.__table__, IvrFallback.__table__
+    bump = insert(counters)
+    bump = bump.on_conflict_do_update(
+        index_elements=KEY_COLUMNS, set_={"version": counters.c.version + 1}
+    ).returning(counters.c.number, counters.c.version)
+    bumped = dict(session.execute(bump, [
+        {"domain": domain, "number": number, "version": 1} for number in numbers
+    ]).all())
+    write = insert(entry_table)
+    write = write.on_conflict_do_update(index_elements=KEY_COLUMNS, set_={
+        **{name: write.excluded[name] for name in ENTRY_COLUMNS}, **_keep_usage_if_live(now)
+    })
+    session.execute(write, [
+        _entry_row(domain, number, bumped[number], now, by, entries[number]) for number in numbers
+    ])
+    _record(session, [
+        _history_row(domain, number, bumped[number], now, by, IMPORT, entries[number])
+        for number in numbers
+    ])
+
+
+# The same three statements for PostgreSQL, rows as arrays. Commands travel as JSON
+# text into `json` columns, which keep the text as sent (key order included).
+PG_BUMP = text("""
+    INSERT INTO ivr_fallback_counter (domain, number, version)
+    SELECT :domain, u.number, 1 FROM unnest(CAST(:numbers AS text[])) AS u(number)
+    ON CONFLICT (domain, number) DO UPDATE SET version = ivr_fallback_counter.version + 1
+    RETURNING number, version
+""")
+PG_WRITE = text("""
+    INSERT INTO ivr_fallback
+        (domain, number, mode, command, expires_at, updated_at, updated_by, version)
+    SELECT :domain, u.number, u.mode, CAST(u.command AS json), u.expires_at, :now, :by, u.version
+    FROM unnest(CAST(:numbers AS text[]), CAST(:modes AS text[]), CAST(:commands AS text[]),
+                CAST(:expires AS bigint[]), CAST(:versions AS integer[]))
+        AS u(number, mode, command, expires_at, version)
+    ON CONFLICT (domain, number) DO UPDATE SET
+        mode = excluded.mode, command = excluded.command, expires_at = excluded.expires_at,
+        updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+        version = excluded.version,
+        -- as _keep_usage_if_live: a replaced live entry keeps its usage counts
+        use_count = CASE WHEN ivr_fallback.expires_at > :now
+                         THEN ivr_fallback.use_count ELSE 0 END,
+        last_used_at = CASE WHEN ivr_fallback.expires_at > :now
+                            THEN ivr_fallback.last_used_at END,
+        last_outcome = CASE WHEN ivr_fallback.expires_at > :now
+                            THEN ivr_fallback.last_outcome END
+""")
+PG_RECORD = text("""
+    INSERT INTO ivr_fallback_history
+        (domain, number, version, at, by, action, mode, command, ttl)
+    SELECT :domain, u.number, u.version, :now, :by, 'import', u.mode,
+           CAST(u.command AS json), u.expires_at
+    FROM unnest(CAST(:numbers AS text[]), CAST(:modes AS text[]), CAST(:commands AS text[]),
+                CAST(:expires AS bigint[]), CAST(:versions AS integer[]))
+        AS u(number, mode, command, expires_at, version)
+""")
+
+
+def _import_unnested(session, domain, numbers, entries, by, now) -> None:
+    bumped = dict(session.execute(PG_BUMP, {"domain": domain, "numbers": numbers}).all())
+    commands = [json.dumps(entries[number].command) for number in numbers]
+    rows = {
+        "domain": domain, "now": now, "by": by, "numbers": numbers,
+        "modes": [entries[number].mode for number in numbers],
+        "commands": commands,
+        "expires": [entries[number].expires_at for number in numbers],
+        "versions": [bumped[number] for number in numbers],
+    }
+    session.execute(PG_WRITE, rows)
+    session.execute(PG_RECORD, rows)
 
 
 def versions(session: Session, domain: str, number: str) -> list[IvrFallbackHistory]:

@@ -11,6 +11,7 @@ locks for more than a batch's few milliseconds.
 import functools
 from pathlib import Path
 
+import fastjsonschema
 import jsonschema
 import yaml
 from marshmallow import ValidationError
@@ -48,6 +49,23 @@ def _spec_validator() -> jsonschema.Draft4Validator:
     return jsonschema.Draft4Validator(inline(components["FallbackSettings"]))
 
 
+@functools.cache
+def _spec_check():
+    """The same schema compiled to Python by fastjsonschema: five times faster than
+    jsonschema, which an import of 100,000 entries needs. It only says yes; a no is
+    explained by jsonschema (Connexion's own validator), whose verdict is the one that
+    counts. tests/test_properties.py checks that the two agree."""
+    return fastjsonschema.compile(_spec_validator().schema)
+
+
+def spec_accepts(settings: dict) -> bool:
+    try:
+        _spec_check()(settings)
+    except fastjsonschema.JsonSchemaException:
+        return _spec_validator().is_valid(settings)
+    return True
+
+
 def export_document(session, domain: str) -> dict:
     rows = store.export_ivr_entries(session, domain, clock.now())
     return {"entries": [
@@ -75,9 +93,8 @@ def check_item(item) -> tuple[str | None, history.Change | None, str | None]:
     settings = {name: item[name] for name in ("mode", "command") if name in item}
     if expiry_field in item:
         settings["expiration"] = item[expiry_field]
-    validator = _spec_validator()
-    if not validator.is_valid(settings):
-        error = jsonschema.exceptions.best_match(validator.iter_errors(settings))
+    if not spec_accepts(settings):
+        error = jsonschema.exceptions.best_match(_spec_validator().iter_errors(settings))
         path = ".".join(str(part) for part in error.absolute_path)
         if path.startswith("expiration"):
             path = expiry_field + path[len("expiration"):]

@@ -402,6 +402,24 @@ class TestExportImport:
         assert client.get(f"{PUBLIC}/ttl", headers=auth).json()["data"]["ttl"] == (
             frozen_clock.now + 60)
 
+    def test_an_import_keeps_usage_of_live_entries_and_the_order_of_keys(
+            self, app, client, auth, platform_auth, frozen_clock):
+        post(client, auth, "live", HANGUP)
+        post(client, auth, "lapsed", {**HANGUP, "expiration": "DAY"})
+        for number in ("live", "lapsed"):
+            client.get(f"/platform/{DOMAIN}/ivrfallback/{number}/decision?outcome=timeout",
+                       headers=platform_auth)
+        app.app.extensions["cache_usage"].flush()
+        frozen_clock.advance(DAY_SECONDS)
+        entries = [{"number": number, **RICH_CALL} for number in ("live", "lapsed")]
+        client.post(f"{MANAGE}/ivrfallback/import", json={"entries": entries}, headers=auth)
+        assert client.get(f"{MANAGE}/ivrfallback/live/usage", headers=auth).json()["count"] == 1
+        assert client.get(f"{MANAGE}/ivrfallback/lapsed/usage", headers=auth).json() == {
+            "count": 0, "lastUsedAt": None, "lastOutcome": None}
+        for read in (client.get(f"{PUBLIC}/live", headers=auth).json()["data"]["command"],
+                     versions(client, auth, "live")[0]["command"]):
+            assert json.dumps(read) == json.dumps(RICH_CALL["command"])
+
     def test_a_repeated_number_is_written_once_as_its_last_item(self, client, auth):
         entries = [{"number": "1", **HANGUP}, {"number": "1", **calling()}]
         results = client.post(f"{MANAGE}/ivrfallback/import", json={"entries": entries},
