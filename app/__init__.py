@@ -82,7 +82,8 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     flask_app.register_blueprint(operations.blueprint)
     if settings.purge_interval > 0:
         flask_app.extensions["cache_purge"] = PurgeSchedule(
-            db.engine_of(flask_app), settings.purge_interval
+            db.engine_of(flask_app), settings.purge_interval,
+            settings.history_versions, settings.history_days,
         ).start()
     return connexion_app
 

@@ -148,10 +148,12 @@ def export(domain: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Judge every entry and write nothing.")
 @click.option("--sub", "subject", default="cache-api-cli", show_default=True,
               help="Who the history records as the writer.")
-def import_(domain: str, file, dry_run: bool, subject: str) -> None:
+@click.option("--batch-size", default=transfer.BATCH_ROWS, show_default=True,
+              type=click.IntRange(1, 5000), help="Entries written per transaction.")
+def import_(domain: str, file, dry_run: bool, subject: str, batch_size: int) -> None:
     """Write the entries of FILE (an export document, '-' for stdin) into the domain.
 
-    Writes straight to the database, in transactions of 500 entries, with the
+    Writes straight to the database, in transactions of --batch-size entries, with the
     API's rules for each entry; a refused entry is reported on stderr and the
     others are written. Exits 1 when any entry was refused.
     """
@@ -173,7 +175,8 @@ def import_(domain: str, file, dry_run: bool, subject: str) -> None:
         length=len(items) * (1 if dry_run else 2), label="importing", file=sys.stderr
     ) as bar:
         results = transfer.import_items(session, _domain(domain), items, by=subject,
-                                        dry_run=dry_run, progress=bar.update)
+                                        dry_run=dry_run, progress=bar.update,
+                                        batch_rows=batch_size)
     engine.dispose()
     refused = [(index, result) for index, result in enumerate(results)
                if result.get("detail") not in (None, transfer.DRY_RUN)]

@@ -22,7 +22,7 @@ from app.schemas import NUMBER_PATTERN, FallbackSettingsSchema
 
 SPEC = Path(__file__).resolve().parent.parent / "openapi" / "cache.yaml"
 # Rows per import transaction: 8 bound values a row stays far under both engines' limits.
-BATCH_ROWS = 500
+BATCH_ROWS = 250
 ITEM_FIELDS = ("number", "mode", "command", "ttl", "expiration")
 DRY_RUN = "valid; not written (dry run)"
 NOT_A_NUMBER = "number: 1 to 64 characters of A-Z a-z 0-9 + * # . _ -"
@@ -112,7 +112,7 @@ def check_item(item) -> tuple[str | None, history.Change | None, str | None]:
 
 
 def import_items(session, domain: str, items: list, *, by: str | None, dry_run: bool = False,
-                 progress=None) -> list[dict]:
+                 progress=None, batch_rows: int = BATCH_ROWS) -> list[dict]:
     """Judge every item, write the valid ones (unless `dry_run`); results in the order sent.
 
     A number listed twice is written once, as its last item; the earlier ones say so.
@@ -138,8 +138,8 @@ def import_items(session, domain: str, items: list, *, by: str | None, dry_run: 
     if dry_run:
         return results
     pending = [(number, checked[index][1]) for number, index in last.items()]
-    for start in range(0, len(pending), BATCH_ROWS):
-        batch = dict(pending[start:start + BATCH_ROWS])
+    for start in range(0, len(pending), batch_rows):
+        batch = dict(pending[start:start + batch_rows])
         history.import_entries(session, domain, batch, by=by, now=clock.now())
         if progress is not None:
             progress(len(batch))

@@ -1,7 +1,8 @@
 """How long `cache-api import` takes for a large file, and what it does to writers
 of the same rows meanwhile (PostgreSQL).
 
-    .venv/bin/python benchmarks/import_at_scale.py [--entries 100000] [--admin-url URL]
+    .venv/bin/python benchmarks/import_at_scale.py [--entries 100000] [--batch-size 500]
+        [--admin-url URL]
 
 Creates a scratch database, migrates it, writes an export document of `entries`
 call entries, runs `cache-api import` on it twice (the second run replaces every
@@ -61,14 +62,15 @@ def probe(url: str, numbers: list[str], stop: threading.Event, samples: dict) ->
     engine.dispose()
 
 
-def run_import(url: str, path: Path, numbers: list[str]) -> tuple[float, dict]:
+def run_import(url: str, path: Path, numbers: list[str], batch: int) -> tuple[float, dict]:
     samples = {"read": [], "update": []}
     stop = threading.Event()
     thread = threading.Thread(target=probe, args=(url, numbers, stop, samples))
     thread.start()
     started = time.perf_counter()
     command = Path(sys.executable).parent / "cache-api"
-    subprocess.run([str(command), "import", "--domain", DOMAIN, str(path)],
+    subprocess.run([str(command), "import", "--domain", DOMAIN, "--batch-size", str(batch),
+                    str(path)],
                    env={**os.environ, "CACHE_DATABASE_URL": url}, check=True,
                    stderr=subprocess.DEVNULL)
     elapsed = time.perf_counter() - started
@@ -88,6 +90,7 @@ def describe(samples: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--admin-url",
                         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     arguments = parser.parse_args()
@@ -106,7 +109,7 @@ def main() -> None:
             path.write_text(json.dumps(doc))
             print(f"{arguments.entries} entries, {path.stat().st_size / 2**20:.1f} MiB file")
             for label in ("into an empty domain", "replacing every entry"):
-                elapsed, samples = run_import(url, path, numbers)
+                elapsed, samples = run_import(url, path, numbers, arguments.batch_size)
                 print(f"import {label}: {elapsed:.1f} s "
                       f"({arguments.entries / elapsed:,.0f} entries/s)")
                 print(f"  call-time read meanwhile: {describe(samples['read'])}")

@@ -40,10 +40,10 @@ def list_history(domain: str, number: str):
 
 def restore(domain: str, number: str, body: dict, user: str | None = None):
     settings = restore_schema.load(body)
-    db, now = session(), clock.now()
-    old = history.find_version(db, domain.lower(), number, settings["version"])
+    db, now, wanted = session(), clock.now(), settings["version"]
+    old = history.find_version(db, domain.lower(), number, wanted)
     if old is None:
-        return problem(404, f"The IVR fallback for '{number}' has no version {settings['version']}.")
+        return problem(404, f"The IVR fallback for '{number}' has no version {wanted}.")
     if old.mode is None:
         return problem(400, f"version: version {old.version} is a delete; there is nothing to "
                        "restore", {"version": "a delete cannot be restored"})
@@ -53,7 +53,8 @@ def restore(domain: str, number: str, body: dict, user: str | None = None):
         expires_at = old.ttl
     else:
         return problem(400, f"expiration: version {old.version} expired at {old.ttl}; send a "
-                       "new expiration to restore it", {"expiration": "required: the version expired"})
+                       "new expiration to restore it",
+                       {"expiration": "required: the version expired"})
     change = history.Change(old.mode, old.command, expires_at)
     version = history.set_entry(db, domain.lower(), number, change, by=user, now=now,
                                 action=history.RESTORE)

@@ -9,7 +9,9 @@ def export_entries(domain: str):
     return json_response(transfer.export_document(session(), domain.lower()))
 
 
-def import_entries(domain: str, body: dict, dryRun: bool = False, user: str | None = None):  # noqa: N803
+# `dryRun` is the spec's query parameter name, which Connexion passes as it is.
+def import_entries(domain: str, body: dict, dryRun: bool = False,  # noqa: N803
+                   user: str | None = None):
     """Every item judged alone; `dryRun` judges and writes nothing."""
     results = transfer.import_items(session(), domain.lower(), body["entries"], by=user,
                                     dry_run=dryRun)
