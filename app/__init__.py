@@ -81,6 +81,7 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         max_body_bytes=settings.max_body_bytes,
         max_bulk_body_bytes=settings.max_bulk_body_bytes,
+        max_import_body_bytes=settings.max_import_body_bytes,
         cors_origins=settings.cors_origins,
         state={"token_verifier": TokenVerifier(settings)},
     )
@@ -89,7 +90,8 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     flask_app.register_blueprint(specs.blueprint(documents))
     if settings.purge_interval > 0:
         flask_app.extensions["cache_purge"] = PurgeSchedule(
-            db.engine_of(flask_app), settings.purge_interval
+            db.engine_of(flask_app), settings.purge_interval,
+            settings.history_versions, settings.history_days,
         ).start()
     return connexion_app
 

@@ -1,14 +1,25 @@
-"""The operator's command line: `cache-api serve | db upgrade | db downgrade | token | purge`."""
+"""The operator's command line: `cache-api serve | db upgrade | db downgrade | token | purge
+| export | import`."""
 
+import json
 import logging.config
+import sys
 
 import click
 
-from app import clock, migrate
+from app import clock, history, migrate, transfer
 from app.config import Settings
 from app.db import make_engine
 from app.logs import LOGGING
-from app.security import PLATFORM_SCOPE, READ_SCOPE, WRITE_SCOPE, mint_token
+from app.middleware import json_refusal
+from app.security import (
+    DOMAIN_MAX_LENGTH,
+    DOMAIN_PATTERN,
+    PLATFORM_SCOPE,
+    READ_SCOPE,
+    WRITE_SCOPE,
+    mint_token,
+)
 from app.store import PURGE_BATCH_ROWS, purge_expired
 
 SCOPES = (READ_SCOPE, WRITE_SCOPE, PLATFORM_SCOPE)
@@ -102,8 +113,84 @@ def purge(batch_size: int) -> None:
     """Delete expired entries from storage (they are already invisible)."""
     from sqlalchemy.orm import Session
 
-    engine = make_engine(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
     with Session(engine) as session:
         purged = purge_expired(session, clock.now(), batch_size)
+        versions = history.purge(session, clock.now(), settings.history_versions,
+                                 settings.history_days, batch_size)
     engine.dispose()
     click.echo(f"purged {purged} expired entries", err=True)
+    click.echo(f"purged {versions} history versions beyond retention "
+               f"({settings.history_versions} per number, {settings.history_days} days)", err=True)
+
+
+DOMAIN_OPTION = click.option("--domain", required=True, help="The domain whose IVR entries to move.")
+
+
+@main.command()
+@DOMAIN_OPTION
+def export(domain: str) -> None:
+    """Print the domain's unexpired IVR fallback entries as one JSON document (the API's
+    export), for `cache-api import`."""
+    from sqlalchemy.orm import Session
+
+    engine = make_engine(Settings.from_env().database_url)
+    with Session(engine) as session:
+        document = transfer.export_document(session, _domain(domain))
+    engine.dispose()
+    json.dump(document, sys.stdout, separators=(",", ":"))
+    sys.stdout.write("\n")
+    click.echo(f"exported {len(document['entries'])} entries", err=True)
+
+
+@main.command(name="import")
+@DOMAIN_OPTION
+@click.argument("file", type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Judge every entry and write nothing.")
+@click.option("--sub", "subject", default="cache-api-cli", show_default=True,
+              help="Who the history records as the writer.")
+@click.option("--batch-size", default=transfer.BATCH_ROWS, show_default=True,
+              type=click.IntRange(1, 5000), help="Entries written per transaction.")
+def import_(domain: str, file, dry_run: bool, subject: str, batch_size: int) -> None:
+    """Write the entries of FILE (an export document, '-' for stdin) into the domain.
+
+    Writes straight to the database, in transactions of --batch-size entries, with the
+    API's rules for each entry; a refused entry is reported on stderr and the
+    others are written. Exits 1 when any entry was refused.
+    """
+    from sqlalchemy.orm import Session
+
+    raw = file.read()
+    refusal = json_refusal(raw)
+    if refusal is not None:
+        raise click.ClickException(refusal)
+    try:
+        document = json.loads(raw)
+    except ValueError as error:
+        raise click.ClickException(f"the file is not JSON: {error}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("entries"), list):
+        raise click.ClickException('the document must be {"entries": [...]}')
+    items = document["entries"]
+    engine = make_engine(Settings.from_env().database_url)
+    with Session(engine) as session, click.progressbar(
+        length=len(items) * (1 if dry_run else 2), label="importing", file=sys.stderr
+    ) as bar:
+        results = transfer.import_items(session, _domain(domain), items, by=subject,
+                                        dry_run=dry_run, progress=bar.update,
+                                        batch_rows=batch_size)
+    engine.dispose()
+    refused = [(index, result) for index, result in enumerate(results)
+               if result.get("detail") not in (None, transfer.DRY_RUN)]
+    for index, result in refused:
+        click.echo(f"entry {index} ({result['number']}): {result['detail']}", err=True)
+    done = "valid, nothing written (dry run)" if dry_run else "written"
+    click.echo(f"{len(items) - len(refused)} of {len(items)} entries {done}", err=True)
+    if refused:
+        sys.exit(1)
+
+
+def _domain(domain: str) -> str:
+    if len(domain) > DOMAIN_MAX_LENGTH or not DOMAIN_PATTERN.fullmatch(domain):
+        raise click.BadParameter(f"'{domain}' is not a domain name", param_hint="--domain")
+    return domain.lower()

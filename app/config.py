@@ -44,6 +44,13 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     # The bulk SIPRec write's limit: 5,000 numbers of 64 characters, quoted, with room.
     max_bulk_body_bytes: int = 512 * 1024
+    # The management import's limit (openapi/manage.yaml): up to 10,000 entries of
+    # about 800 bytes each; bigger files go through `cache-api import`.
+    max_import_body_bytes: int = 8 * 1024 * 1024
+    # History retention (`cache-api purge`): versions kept per number, and days
+    # after which a version goes (the newest version of a number always stays).
+    history_versions: int = 50
+    history_days: int = 90
     # Seconds between two writes of the fallback-use tally (app/accounting.py): the
     # most counts a crashed process can lose.
     usage_flush_interval: float = 2
@@ -88,6 +95,8 @@ class Settings:
             jwt_audience=env.get("CACHE_JWT_AUDIENCE") or "cache-api",
             purge_interval=float(env.get("CACHE_PURGE_INTERVAL") or 0),
             usage_flush_interval=float(env.get("CACHE_USAGE_FLUSH_SECONDS") or 2),
+            history_versions=_positive_int(env, "CACHE_HISTORY_VERSIONS", 50),
+            history_days=_positive_int(env, "CACHE_HISTORY_DAYS", 90),
             cors_origins=tuple(
                 origin.strip()
                 for origin in (env.get("CACHE_CORS_ORIGINS") or "*").split(",")
@@ -121,6 +130,13 @@ class Settings:
                 settings, jwt_secret=development_secret(instance_path)
             )
         return settings
+
+
+def _positive_int(env, name: str, default: int) -> int:
+    value = env.get(name) or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigurationError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 def development_secret(instance_path: Path) -> str:

@@ -23,6 +23,7 @@ TITLES = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    412: "Precondition Failed",
     413: "Content Too Large",
     415: "Unsupported Media Type",
     500: "Internal Server Error",

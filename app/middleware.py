@@ -17,8 +17,10 @@ MAX_JSON_DEPTH = 32
 # The one operation whose body may exceed the usual limit: the platform's bulk SIPRec
 # write (up to 5,000 numbers, openapi/platform.yaml).
 BULK_WRITE_PATH = re.compile(r"/platform/[^/]+/siprecfallback")
+# The management import (up to 10,000 entries, openapi/manage.yaml) has its own limit.
+IMPORT_PATH = re.compile(r"/manage/[^/]+/ivrfallback/import")
 # Response headers a page on another origin may read (beside the CORS-safelisted ones).
-EXPOSED_HEADERS = "X-Request-ID, WWW-Authenticate, Retry-After, Cache-Stale"
+EXPOSED_HEADERS = "X-Request-ID, WWW-Authenticate, Retry-After, Cache-Stale, ETag"
 # The one path that may end with a slash: a Swagger UI index page (`/cache/ui/`).
 SWAGGER_UI_INDEX = re.compile(r"/[a-z]+/ui/")
 # RFC 3986, 2.3: a %XX of one of these means the character itself, so a proxy may
@@ -45,10 +47,11 @@ class RequestGuard:
     """
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_bulk_body_bytes: int,
-                 cors_origins, state: dict):
+                 cors_origins, state: dict, max_import_body_bytes: int | None = None):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_bulk_body_bytes = max_bulk_body_bytes
+        self.max_import_body_bytes = max_import_body_bytes or max_body_bytes
         self.cors_origins = tuple(cors_origins)
         self.state = state
 
@@ -95,6 +98,8 @@ class RequestGuard:
     def _body_limit(self, scope: Scope) -> int:
         if scope["method"] == "POST" and BULK_WRITE_PATH.fullmatch(scope["path"]):
             return self.max_bulk_body_bytes
+        if scope["method"] == "POST" and IMPORT_PATH.fullmatch(scope["path"]):
+            return self.max_import_body_bytes
         return self.max_body_bytes
 
     @staticmethod

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, String
+from sqlalchemy import JSON, BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, key_string
@@ -32,6 +32,43 @@ class IvrFallback(Base):
     use_count: Mapped[int] = mapped_column(BigInteger, server_default="0")
     last_used_at: Mapped[int | None] = mapped_column(BigInteger)
     last_outcome: Mapped[str | None] = mapped_column(String(16))
+    # The history version (app/history.py) this row is; the entry's ETag. Read with
+    # the row anyway, so the ETag costs a GET nothing.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+
+class IvrFallbackCounter(Base):
+    """The last history version handed out per number; outlives the entry.
+
+    Bumped by one upsert at the start of every write, which also locks it until
+    the write commits, so concurrent writers of one number get 1, 2, 3, ...
+    in commit order, never a duplicate or a gap.
+    """
+
+    __tablename__ = "ivr_fallback_counter"
+
+    domain: Mapped[str] = mapped_column(key_string(DOMAIN_LENGTH), primary_key=True)
+    number: Mapped[str] = mapped_column(key_string(NUMBER_LENGTH), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class IvrFallbackHistory(Base):
+    """Every change of an IVR fallback entry: who, when, what, and the entry after it."""
+
+    __tablename__ = "ivr_fallback_history"
+
+    domain: Mapped[str] = mapped_column(key_string(DOMAIN_LENGTH), primary_key=True)
+    number: Mapped[str] = mapped_column(key_string(NUMBER_LENGTH), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unix seconds; indexed for the retention purge by age.
+    at: Mapped[int] = mapped_column(BigInteger, index=True)
+    by: Mapped[str | None] = mapped_column(String(255))
+    # set, delete, restore, renew, import
+    action: Mapped[str] = mapped_column(String(16))
+    # The entry after the change; all three null after a delete.
+    mode: Mapped[str | None] = mapped_column(String(16))
+    command: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ttl: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class SiprecFallback(Base):

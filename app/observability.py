@@ -109,7 +109,29 @@ class EntriesCollector:
         yield family
 
 
-def render_metrics(count_entries) -> bytes:
+class ExpiringCollector:
+    """`cache_entries_expiring_soon{cache=...}`: unexpired entries that expire within
+    EXPIRING_SOON_DAYS, counted at scrape time, to alert before fallbacks lapse."""
+
+    def __init__(self, count_expiring):
+        self.count_expiring = count_expiring
+
+    def collect(self):
+        family = GaugeMetricFamily(
+            "cache_entries_expiring_soon",
+            f"Unexpired entries per cache that expire within {EXPIRING_SOON_DAYS} days.",
+            labels=["cache"],
+        )
+        for cache, count in self.count_expiring().items():
+            family.add_metric([cache], count)
+        yield family
+
+
+# The window of `cache_entries_expiring_soon`.
+EXPIRING_SOON_DAYS = 7
+
+
+def render_metrics(count_entries, count_expiring=None) -> bytes:
     """The exposition text: this process's (or, under gunicorn, every worker's) metrics."""
     requests = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -117,4 +139,6 @@ def render_metrics(count_entries) -> bytes:
         multiprocess.MultiProcessCollector(requests)
     entries = CollectorRegistry()
     entries.register(EntriesCollector(count_entries))
+    if count_expiring is not None:
+        entries.register(ExpiringCollector(count_expiring))
     return generate_latest(requests) + generate_latest(entries)

@@ -8,7 +8,8 @@ from app import clock, migrate, store
 from app.api import json_response
 from app.db import engine_of, primary_is_down, replica_engine_of, session
 from app.errors import PROBLEM_MEDIA_TYPE, problem_body
-from app.observability import render_metrics
+from app.expiration import DAY_SECONDS
+from app.observability import EXPIRING_SOON_DAYS, render_metrics
 
 blueprint = Blueprint("operations", __name__)
 
@@ -53,7 +54,12 @@ def readyz():
 @blueprint.get("/metrics")
 def metrics():
     return Response(
-        render_metrics(lambda: store.count_live_entries(session(), clock.now())),
+        render_metrics(
+            lambda: store.count_live_entries(session(), clock.now()),
+            lambda: store.count_live_entries(
+                session(), clock.now(), until=clock.now() + EXPIRING_SOON_DAYS * DAY_SECONDS
+            ),
+        ),
         mimetype=None,
         content_type=CONTENT_TYPE_LATEST,
     )

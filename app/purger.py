@@ -11,18 +11,22 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, history
 from app.store import purge_expired
 
 log = logging.getLogger(__name__)
 
 
 class PurgeSchedule:
-    """A daemon thread that deletes expired entries every `interval` seconds."""
+    """A daemon thread that deletes expired entries, and history beyond retention
+    (`keep_versions` per number, `keep_days`), every `interval` seconds."""
 
-    def __init__(self, engine: Engine, interval: float):
+    def __init__(self, engine: Engine, interval: float, keep_versions: int = 50,
+                 keep_days: int = 90):
         self.engine = engine
         self.interval = interval
+        self.keep_versions = keep_versions
+        self.keep_days = keep_days
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cache-purge", daemon=True)
 
@@ -39,6 +43,7 @@ class PurgeSchedule:
             try:
                 with Session(self.engine) as session:
                     purged = purge_expired(session, clock.now())
+                    history.purge(session, clock.now(), self.keep_versions, self.keep_days)
             except DBAPIError as error:
                 # Next round will retry; expired entries are invisible meanwhile anyway.
                 log.warning("purge skipped, database error: %s", error.orig.__class__.__name__)

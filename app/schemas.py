@@ -116,3 +116,10 @@ def non_values(value, path: str = "") -> list[str]:
         for key, item in items
         for found in non_values(item, f"{path}.{key}" if path else str(key))
     ]
+
+
+class RestoreSchema(Schema):
+    """The management API's restore: which version, and a new expiry if its own has passed."""
+
+    version = fields.Integer(required=True)
+    expiration = Expiration()

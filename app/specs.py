@@ -16,7 +16,7 @@ import yaml
 from flask import Blueprint, Response
 
 # The specs the service routes from, in openapi/.
-SPEC_FILES = ("cache.yaml", "platform.yaml")
+SPEC_FILES = ("cache.yaml", "platform.yaml", "manage.yaml")
 
 
 class SpecError(ValueError):

@@ -1,13 +1,14 @@
 """Queries on the two caches. Expired rows are filtered out here, once for all callers.
 
 Writes are single statements (an upsert, a delete), so concurrent writers
-never see a half-done write or a uniqueness error. Callers commit.
+never see a half-done write or a uniqueness error. Callers commit. Writes of
+IVR entries, which leave a history version, live in app/history.py.
 """
 
 import json
 
-from sqlalchemy import BigInteger, String, Text, bindparam, case, delete, func, literal, select, true
-from sqlalchemy import tuple_
+from sqlalchemy import BigInteger, String, Text, bindparam, delete, func, literal, select
+from sqlalchemy import true, tuple_, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,24 +35,15 @@ def _on_conflict_replace(statement, columns, keep: dict | None = None):
     )
 
 
-def _upsert(session: Session, model, values: dict, keep: dict | None = None) -> None:
+def upsert(session: Session, model, rows: list[dict], keep: dict | None = None) -> None:
+    """Insert the rows (one multi-row statement), or replace what they name where the key
+    exists; `keep` as in `_on_conflict_replace`."""
     insert = INSERT_BY_DIALECT[_dialect(session)]
-    session.execute(_on_conflict_replace(insert(model).values(**values), values, keep))
+    session.execute(_on_conflict_replace(insert(model).values(rows), rows[0], keep))
 
 
 def _live(model, domain: str, now: int):
     return (model.domain == domain, model.expires_at > now)
-
-
-def set_ivr_fallback(session: Session, values: dict, now: int) -> None:
-    """Create or replace an entry. A replaced live entry keeps its usage counts; one
-    that had expired was already gone, so the new entry starts from none."""
-    was_live = IvrFallback.expires_at > now
-    _upsert(session, IvrFallback, values, keep={
-        "use_count": case((was_live, IvrFallback.use_count), else_=0),
-        "last_used_at": case((was_live, IvrFallback.last_used_at), else_=None),
-        "last_outcome": case((was_live, IvrFallback.last_outcome), else_=None),
-    })
 
 
 # Built once: on the hot path, building the expression cost more than the lookup.
@@ -88,13 +80,6 @@ def list_ivr_numbers(session: Session, domain: str, now: int) -> list[str]:
             .order_by(IvrFallback.number)
         )
     )
-
-
-def delete_ivr_fallback(session: Session, domain: str, number: str, now: int) -> bool:
-    result = session.execute(
-        delete(IvrFallback).where(*_live(IvrFallback, domain, now), IvrFallback.number == number)
-    )
-    return result.rowcount > 0
 
 
 def set_siprec_entries(
@@ -142,6 +127,50 @@ def delete_siprec_entry(session: Session, domain: str, number: str, now: int) ->
     return result.rowcount > 0
 
 
+def renew_siprec_entry(
+    session: Session, domain: str, number: str, expires_at: int, by: str | None, now: int
+) -> bool:
+    """Set a live SIPRec entry's expiry; False when there is none (absent or expired)."""
+    result = session.execute(
+        update(SiprecFallback)
+        .where(*_live(SiprecFallback, domain, now), SiprecFallback.number == number)
+        .values(expires_at=expires_at, updated_at=now, updated_by=by)
+    )
+    return result.rowcount > 0
+
+
+def ivr_usage(session: Session, domain: str, number: str, now: int):
+    """(count, last used at, last outcome) of the live entry, or None."""
+    return session.execute(
+        select(IvrFallback.use_count, IvrFallback.last_used_at, IvrFallback.last_outcome).where(
+            *_live(IvrFallback, domain, now), IvrFallback.number == number
+        )
+    ).first()
+
+
+def expiring_entries(session: Session, domain: str, now: int, until: int, limit: int) -> list:
+    """(cache, number, ttl) of both caches' live entries expiring by `until`, soonest first."""
+    parts = [
+        select(literal(cache).label("cache"), model.number, model.expires_at.label("ttl")).where(
+            *_live(model, domain, now), model.expires_at <= until
+        )
+        for cache, model in (("ivr", IvrFallback), ("siprec", SiprecFallback))
+    ]
+    ordered = union_all(*parts).subquery()
+    return session.execute(
+        select(ordered).order_by(ordered.c.ttl, ordered.c.cache, ordered.c.number).limit(limit)
+    ).all()
+
+
+def export_ivr_entries(session: Session, domain: str, now: int) -> list:
+    """(number, mode, ttl, command) of the domain's live entries, by number."""
+    return session.execute(
+        select(IvrFallback.number, IvrFallback.mode, IvrFallback.expires_at, IvrFallback.command)
+        .where(*_live(IvrFallback, domain, now))
+        .order_by(IvrFallback.number)
+    ).all()
+
+
 def purge_expired(session: Session, now: int, batch_rows: int = PURGE_BATCH_ROWS) -> int:
     """Delete expired rows of both caches in small committed batches; return how many.
 
@@ -170,11 +199,13 @@ def purge_expired(session: Session, now: int, batch_rows: int = PURGE_BATCH_ROWS
     return purged
 
 
-def count_live_entries(session: Session, now: int) -> dict[str, int]:
-    """Unexpired entries per cache (for the `cache_entries` metric)."""
+def count_live_entries(session: Session, now: int, until: int | None = None) -> dict[str, int]:
+    """Unexpired entries per cache (the `cache_entries` metric); with `until`, only those
+    expiring by then (`cache_entries_expiring_soon`)."""
+    def live(model):
+        return (model.expires_at > now,) + (() if until is None else (model.expires_at <= until,))
+
     return {
-        cache: session.scalar(
-            select(func.count()).select_from(model).where(model.expires_at > now)
-        )
+        cache: session.scalar(select(func.count()).select_from(model).where(*live(model)))
         for cache, model in (("ivr", IvrFallback), ("siprec", SiprecFallback))
     }

@@ -13,7 +13,10 @@ from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import OperationalError
 
 from app import clock, create_app, migrate
-from app.models import IvrFallback, SiprecFallback
+from app.models import IvrFallback, IvrFallbackCounter, IvrFallbackHistory, SiprecFallback
+
+# Every table a test may write, emptied after it and compared by `stored`.
+TABLES = (IvrFallback, SiprecFallback, IvrFallbackHistory, IvrFallbackCounter)
 
 # Property tests draw the same examples on every run, so that CI's verdict does not
 # depend on luck; explore new ones with HYPOTHESIS_PROFILE=explore.
@@ -104,8 +107,8 @@ def empty_tables(request):
     yield
     engine = create_engine(request.getfixturevalue("database_url"))
     with engine.begin() as connection:
-        connection.execute(delete(IvrFallback))
-        connection.execute(delete(SiprecFallback))
+        for model in TABLES:
+            connection.execute(delete(model))
     engine.dispose()
 
 
@@ -192,7 +195,8 @@ def platform_auth():
 
 @pytest.fixture
 def stored(engine):
-    """A callable returning every stored row of both caches, to check that nothing changed."""
+    """A callable returning every stored row of both caches and of the history, to check
+    that nothing changed."""
 
     def rows() -> dict:
         with engine.connect() as connection:
@@ -200,7 +204,7 @@ def stored(engine):
                 model.__tablename__: sorted(
                     tuple(row) for row in connection.execute(model.__table__.select())
                 )
-                for model in (IvrFallback, SiprecFallback)
+                for model in TABLES
             }
 
     return rows

@@ -51,3 +51,46 @@ def test_usage_columns_arrive_on_a_populated_database(empty_database_url):
         assert connection.exec_driver_sql("SELECT number FROM ivr_fallback").scalar() == "1"
     assert "use_count" not in {column["name"] for column in inspect(engine).get_columns("ivr_fallback")}
     engine.dispose()
+
+
+def test_0003_upgrades_a_populated_database_in_place_and_back(empty_database_url):
+    """Entries written before 0003 get version 1, a counter and a `set` history row;
+    the downgrade drops them and keeps the entries."""
+    from sqlalchemy import text
+
+    url = empty_database_url
+    migrate.upgrade(url, "0002")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for number in ("1", "2"):
+            connection.execute(text(
+                "INSERT INTO ivr_fallback (domain, number, mode, command, expires_at, "
+                "updated_at, updated_by, use_count) VALUES ('example.com', :number, 'always', "
+                "'{\"action\": {\"type\": \"hangup\"}}', 2000000000, 1700000000, 'alice', 3)"
+            ), {"number": number})
+
+    migrate.upgrade(url)
+    with engine.connect() as connection:
+        entries = connection.execute(text(
+            "SELECT number, version, use_count FROM ivr_fallback ORDER BY number")).all()
+        counters = connection.execute(text(
+            "SELECT number, version FROM ivr_fallback_counter ORDER BY number")).all()
+        history = connection.execute(text(
+            "SELECT number, version, at, by, action, mode, ttl FROM ivr_fallback_history "
+            "ORDER BY number")).all()
+    assert [tuple(row) for row in entries] == [("1", 1, 3), ("2", 1, 3)]
+    assert [tuple(row) for row in counters] == [("1", 1), ("2", 1)]
+    assert [tuple(row) for row in history] == [
+        (number, 1, 1700000000, "alice", "set", "always", 2000000000) for number in ("1", "2")
+    ]
+
+    migrate.downgrade(url, "0002")
+    assert not {"ivr_fallback_counter", "ivr_fallback_history"} & set(
+        inspect(engine).get_table_names())
+    columns = {column["name"] for column in inspect(engine).get_columns("ivr_fallback")}
+    assert "version" not in columns and "use_count" in columns
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM ivr_fallback")).scalar() == 2
+    migrate.upgrade(url)
+    migrate.check_at_head(engine)
+    engine.dispose()

@@ -5,7 +5,7 @@ import time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import create_app, store
+from app import create_app, history, store
 from app.models import IvrFallback, SiprecFallback
 
 
@@ -17,8 +17,8 @@ def add_entries(engine, now: int, expired: int, live: int) -> None:
                       "updated_at": now}
             store.set_siprec_entries(session, "example.com", [values["number"]], expires_at, now,
                                      None)
-            store.set_ivr_fallback(session, {**values, "mode": "always",
-                                             "command": {"action": {"type": "hangup"}}}, now)
+            history.set_entry(session, "example.com", values["number"], history.Change(
+                "always", {"action": {"type": "hangup"}}, expires_at), by=None, now=now)
         session.commit()
 
 

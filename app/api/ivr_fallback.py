@@ -1,12 +1,26 @@
-"""The IVR fallback cache: a command per number, run when the customer cannot be asked."""
+"""The IVR fallback cache: a command per number, run when the customer cannot be asked.
 
-from app import clock, store
+Every write leaves a history version (app/history.py); the entry's version is
+its ETag, which `If-Match` / `If-None-Match: *` make the writes conditional on.
+"""
+
+import re
+
+from flask import request
+
+from app import clock, history, store
 from app.api import json_response
 from app.db import read_session, session
 from app.errors import problem
 from app.schemas import FallbackSettingsSchema
 
 settings_schema = FallbackSettingsSchema()
+# A strong entity tag as this service makes them: a quoted version number.
+ENTITY_TAG = re.compile(r'"([1-9][0-9]{0,17})"')
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
 
 
 def list_numbers(domain: str):
@@ -19,38 +33,55 @@ def get_entry(domain: str, number: str):
     if entry is None:
         return _not_found(domain, number)
     data = {"mode": entry.mode, "ttl": entry.expires_at, "command": entry.command}
-    return json_response({"data": data, "success": True})
+    return json_response({"data": data, "success": True}, headers={"ETag": etag(entry.version)})
 
 
 def set_entry(domain: str, number: str, body: dict, user: str | None = None):
     settings = settings_schema.load(body)
-    db = session()
-    now = clock.now()
-    store.set_ivr_fallback(
-        db,
-        {
-            "domain": domain.lower(),
-            "number": number,
-            "mode": settings["mode"],
-            # As posted, not as loaded: GET must return exactly what was sent.
-            "command": body["command"],
-            "expires_at": settings["expiration"],
-            "updated_at": now,
-            "updated_by": user,
-        },
-        now,
-    )
-    db.commit()
-    return json_response({"success": True})
+    if_match = _if_match()
+    # The spec allows only `If-None-Match: *`.
+    create_only = "If-None-Match" in request.headers
+    # As posted, not as loaded: GET must return exactly what was sent.
+    change = history.Change(settings["mode"], body["command"], settings["expiration"])
+    try:
+        version = history.set_entry(
+            session(), domain.lower(), number, change, by=user, now=clock.now(),
+            if_match=if_match, create_only=create_only,
+        )
+    except history.PreconditionFailed as failed:
+        return _precondition_failed(failed.current, number)
+    return json_response({"success": True}, headers={"ETag": etag(version)})
 
 
-def delete_entry(domain: str, number: str):
-    db = session()
-    deleted = store.delete_ivr_fallback(db, domain.lower(), number, clock.now())
-    db.commit()
+def delete_entry(domain: str, number: str, user: str | None = None):
+    if_match = _if_match()
+    try:
+        deleted = history.delete_entry(
+            session(), domain.lower(), number, by=user, now=clock.now(), if_match=if_match
+        )
+    except history.PreconditionFailed as failed:
+        return _precondition_failed(failed.current, number)
     if not deleted:
         return _not_found(domain, number)
     return json_response({"success": True})
+
+
+def _if_match():
+    """None (no header), history.ANY, or the versions listed (the spec has checked the form)."""
+    value = request.headers.get("If-Match")
+    if value is None:
+        return None
+    if value.strip() == "*":
+        return history.ANY
+    return [int(version) for version in ENTITY_TAG.findall(value)]
+
+
+def _precondition_failed(current: int | None, number: str):
+    detail = (f"The entry for '{number}' is no longer the version you sent."
+              if current is not None else f"There is no IVR fallback for '{number}' to match.")
+    if current is not None and request.method == "POST" and "If-None-Match" in request.headers:
+        detail = f"An IVR fallback for '{number}' exists already."
+    return problem(412, detail, headers={"ETag": etag(current)} if current is not None else None)
 
 
 def _not_found(domain: str, number: str):

@@ -2,7 +2,8 @@
 
 from app.api import json_response
 
-ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, X-Request-ID"
+# If-Match / If-None-Match: the public API's conditional writes.
+ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, X-Request-ID, If-Match, If-None-Match"
 MAX_AGE_SECONDS = "600"
 
 
@@ -27,3 +28,40 @@ def ivr_fallback_entry(domain: str, number: str):
 
 def siprec_fallback_entry(domain: str, number: str):
     return _preflight("GET, DELETE, OPTIONS")
+
+
+# The management API (openapi/manage.yaml): one answer per path, each its operationId.
+def manage_dry_run(domain: str, number: str):
+    return _preflight("GET, OPTIONS")
+
+
+def manage_usage(domain: str, number: str):
+    return _preflight("GET, OPTIONS")
+
+
+def manage_history(domain: str, number: str):
+    return _preflight("GET, OPTIONS")
+
+
+def manage_restore(domain: str, number: str):
+    return _preflight("POST, OPTIONS")
+
+
+def manage_ivr_renew(domain: str, number: str):
+    return _preflight("POST, OPTIONS")
+
+
+def manage_siprec_renew(domain: str, number: str):
+    return _preflight("POST, OPTIONS")
+
+
+def manage_expiring(domain: str):
+    return _preflight("GET, OPTIONS")
+
+
+def manage_export(domain: str):
+    return _preflight("GET, OPTIONS")
+
+
+def manage_import(domain: str):
+    return _preflight("POST, OPTIONS")

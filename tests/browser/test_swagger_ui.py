@@ -148,7 +148,7 @@ def record_preflights(page) -> dict[str, dict]:
     return preflights
 
 
-@pytest.mark.parametrize("spec_file", ["cache.yaml", "platform.yaml"])
+@pytest.mark.parametrize("spec_file", ["cache.yaml", "platform.yaml", "manage.yaml"])
 def test_the_page_shows_every_operation_of_the_spec(live_server, page, spec_file):
     base_path, expected = spec_operations(spec_file)
     page.goto(f"{live_server.url}{base_path}/ui/")

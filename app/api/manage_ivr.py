@@ -1,0 +1,82 @@
+"""The management API's view of one IVR fallback entry: dry run, usage, history, restore, renew."""
+
+from app import clock, decision, history, sip_request, store
+from app.api import json_response
+from app.api.ivr_fallback import _not_found
+from app.api.platform_siprec import EMPTY_BODIES
+from app.db import session
+from app.errors import problem
+from app.schemas import RestoreSchema, SiprecSettingsSchema
+
+restore_schema = RestoreSchema()
+# A renewal's body is the SIPRec write's: an optional `expiration`, HALF-YEAR by default.
+renew_schema = SiprecSettingsSchema()
+
+
+def dry_run(domain: str, number: str, outcome: str):
+    """The platform's decision for `outcome`, by the same code, counted nowhere."""
+    entry = store.ivr_decision_entry(session(), domain.lower(), number, clock.now())
+    answer = decision.decide(entry, outcome)
+    answer["sipRequest"] = sip_request.sip_request(answer["command"]) if answer["apply"] else None
+    return json_response(answer)
+
+
+def usage(domain: str, number: str):
+    used = store.ivr_usage(session(), domain.lower(), number, clock.now())
+    if used is None:
+        return _not_found(domain, number)
+    count, last_used_at, last_outcome = used
+    return json_response({"count": count, "lastUsedAt": last_used_at, "lastOutcome": last_outcome})
+
+
+def list_history(domain: str, number: str):
+    data = [
+        {"version": row.version, "at": row.at, "by": row.by, "action": row.action,
+         "mode": row.mode, "command": row.command, "ttl": row.ttl}
+        for row in history.versions(session(), domain.lower(), number)
+    ]
+    return json_response({"data": data, "success": True})
+
+
+def restore(domain: str, number: str, body: dict, user: str | None = None):
+    settings = restore_schema.load(body)
+    db, now, wanted = session(), clock.now(), settings["version"]
+    old = history.find_version(db, domain.lower(), number, wanted)
+    if old is None:
+        return problem(404, f"The IVR fallback for '{number}' has no version {wanted}.")
+    if old.mode is None:
+        return problem(400, f"version: version {old.version} is a delete; there is nothing to "
+                       "restore", {"version": "a delete cannot be restored"})
+    if "expiration" in settings:
+        expires_at = settings["expiration"]
+    elif old.ttl > now:
+        expires_at = old.ttl
+    else:
+        return problem(400, f"expiration: version {old.version} expired at {old.ttl}; send a "
+                       "new expiration to restore it",
+                       {"expiration": "required: the version expired"})
+    change = history.Change(old.mode, old.command, expires_at)
+    version = history.set_entry(db, domain.lower(), number, change, by=user, now=now,
+                                action=history.RESTORE)
+    return json_response({"success": True, "version": version})
+
+
+def renew(domain: str, number: str, body=None, user: str | None = None):
+    expires_at = renew_expiry(body)
+    if not isinstance(expires_at, int):
+        return expires_at
+    renewed = history.renew_entry(session(), domain.lower(), number, expires_at, by=user,
+                                  now=clock.now())
+    if not renewed:
+        return _not_found(domain, number)
+    return json_response({"success": True, "ttl": expires_at})
+
+
+def renew_expiry(body):
+    """The renewal's expiry (unix seconds) from an optional body, or the problem to answer."""
+    if isinstance(body, bytes):
+        # Connexion hands over raw bytes when a body without Content-Type is sent.
+        if body.strip() not in EMPTY_BODIES:
+            return problem(415, "A request body must be sent as application/json.")
+        body = {}
+    return renew_schema.load(body or {})["expiration"]

@@ -1,0 +1,19 @@
+"""The management API's view of one SIPRec fallback entry: renew it."""
+
+from app import clock, store
+from app.api import json_response
+from app.api.manage_ivr import renew_expiry
+from app.db import session
+from app.errors import problem
+
+
+def renew(domain: str, number: str, body=None, user: str | None = None):
+    expires_at = renew_expiry(body)
+    if not isinstance(expires_at, int):
+        return expires_at
+    db = session()
+    renewed = store.renew_siprec_entry(db, domain.lower(), number, expires_at, user, clock.now())
+    db.commit()
+    if not renewed:
+        return problem(404, f"No SIPRec fallback for '{number}' in '{domain.lower()}'.")
+    return json_response({"success": True, "ttl": expires_at})

@@ -1,0 +1,73 @@
+"""The import judges an entry exactly as the public POST does.
+
+The import's fast schema check (fastjsonschema) must agree with jsonschema, the
+validator Connexion runs on the public POST, on valid bodies and on bodies with
+any one value replaced by any JSON value.
+"""
+
+import jsonschema
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app import transfer
+from tests.test_properties import PERIODS, commands
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=6) | st.sampled_from(["call", "hangup", "always", "onError", "DAY"]),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=6) | st.sampled_from(["type", "destAddr", "X-a"]),
+                      children, max_size=3),
+    max_leaves=6,
+)
+bodies = st.fixed_dictionaries(
+    {"mode": st.sampled_from(["always", "onError"]), "command": commands},
+    optional={"expiration": st.sampled_from(sorted(PERIODS)) | st.integers(0, 2**33)},
+)
+
+
+def paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from paths(item, (*prefix, index))
+
+
+def replaced(value, path, new):
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = replaced(value[path[0]], path[1:], new)
+    return copy
+
+
+def fast_accepts(body) -> bool:
+    try:
+        transfer._spec_check()(body)
+    except transfer.fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
+@settings(max_examples=400)
+@given(body=bodies, data=st.data())
+def test_the_fast_check_agrees_with_connexions_validator(body, data):
+    path = data.draw(st.sampled_from(list(paths(body))))
+    mutated = replaced(body, path, data.draw(json_values))
+    for candidate in (body, mutated):
+        assert fast_accepts(candidate) == transfer._spec_validator().is_valid(candidate), candidate
+
+
+def test_the_inlined_schema_is_the_specs():
+    """The import's validator and the spec's own (with $refs) judge alike."""
+    from tests.api.test_spec_agreement import SPEC
+
+    referenced = jsonschema.Draft4Validator(
+        {"$ref": "#/components/schemas/FallbackSettings", "components": SPEC["components"]})
+    for body in ({"mode": "always", "command": {"action": {"type": "hangup"}}},
+                 {"mode": "always", "command": {"action": {"type": "call", "maxRingTime": 0}}},
+                 {"mode": "never", "command": {"action": {"type": "hangup"}}}):
+        assert referenced.is_valid(body) == transfer._spec_validator().is_valid(body)
