@@ -66,19 +66,34 @@ def ivr_decision_entry(session: Session, domain: str, number: str, now: int) -> 
     return None if row is None else Entry(*row)
 
 
-def get_ivr_fallback(session: Session, domain: str, number: str, now: int) -> IvrFallback | None:
-    return session.scalar(
-        select(IvrFallback).where(*_live(IvrFallback, domain, now), IvrFallback.number == number)
-    )
+_PUBLIC_ENTRY = select(
+    IvrFallback.mode, IvrFallback.expires_at, IvrFallback.command, IvrFallback.version
+).where(
+    IvrFallback.domain == bindparam("domain"),
+    IvrFallback.number == bindparam("number"),
+    IvrFallback.expires_at > bindparam("now"),
+)
+_LIVE_NUMBERS = (
+    select(IvrFallback.number)
+    .where(IvrFallback.domain == bindparam("domain"), IvrFallback.expires_at > bindparam("now"))
+    .order_by(IvrFallback.number)
+)
+
+
+def get_ivr_fallback(session: Session, domain: str, number: str, now: int):
+    """The live entry's mode, expires_at, command and version (its ETag), or None.
+
+    Core, prebuilt, on the session's connection, like `ivr_decision_entry`.
+    """
+    return session.connection().execute(
+        _PUBLIC_ENTRY, {"domain": domain, "number": number, "now": now}
+    ).first()
 
 
 def list_ivr_numbers(session: Session, domain: str, now: int) -> list[str]:
+    """The domain's live numbers in plain string order (no ORM rows for 100,000 of them)."""
     return list(
-        session.scalars(
-            select(IvrFallback.number)
-            .where(*_live(IvrFallback, domain, now))
-            .order_by(IvrFallback.number)
-        )
+        session.connection().execute(_LIVE_NUMBERS, {"domain": domain, "now": now}).scalars()
     )
 
 
