@@ -65,3 +65,15 @@ def manage_export(domain: str):
 
 def manage_import(domain: str):
     return _preflight("POST, OPTIONS")
+
+
+def platform_decision(domain: str, number: str):
+    return _preflight("GET, OPTIONS")
+
+
+def platform_siprec_bulk(domain: str):
+    return _preflight("POST, OPTIONS")
+
+
+def platform_siprec_entry(domain: str, number: str):
+    return _preflight("GET, POST, OPTIONS")

@@ -170,3 +170,17 @@ def test_bulk_write_needs_json(client, platform_auth, stored):
         **platform_auth, "Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code in (400, 415)
     assert stored() == before
+
+
+@pytest.mark.parametrize("path, methods", [
+    (f"/platform/{DOMAIN}/ivrfallback/1/decision", "GET, OPTIONS"),
+    (BULK, "POST, OPTIONS"),
+    (f"{BULK}/1", "GET, POST, OPTIONS"),
+])
+def test_every_platform_path_answers_a_preflight_without_a_token(client, path, methods):
+    response = client.options(path, headers={"Origin": "https://ops.example",
+                                             "Access-Control-Request-Method": "GET"})
+    assert response.status_code == 200
+    assert response.json() == {}
+    assert response.headers["access-control-allow-methods"] == methods
+    assert response.headers["access-control-allow-origin"] == "*"

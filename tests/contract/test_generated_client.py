@@ -120,7 +120,7 @@ def test_the_platform_client_writes_what_the_cache_client_reads(live_server, gen
                                                                  database_url):
     _, load = generated
     platform = load("platform_client.models")
-    write = load("platform_client.api.platform_set_siprec_entry")
+    write = load("platform_client.api.platform_siprec_set_entry")
     read = load("cache_client.api.siprec_fallback_get_status")
     platform_client = load("platform_client").AuthenticatedClient(
         base_url=f"{live_server.url}/platform", token=make_token(scopes=(PLATFORM,)))
