@@ -81,26 +81,17 @@ def make_engine(url: str, pooler: str | None = None) -> Engine:
         )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
+    pool = {"pool_size": POOL_SIZE, "pool_pre_ping": True, "pool_timeout": CONNECT_TIMEOUT_SECONDS}
     if pooler is None:
-        return create_engine(
-            url,
-            pool_size=POOL_SIZE,
-            pool_pre_ping=True,
-            pool_timeout=CONNECT_TIMEOUT_SECONDS,
-            connect_args={
-                "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-                "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
-            },
-        )
+        return create_engine(url, **pool, connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+        })
     if pooler not in POOLERS:
         raise ValueError(f"unknown pooler {pooler!r}; known: {', '.join(POOLERS)}")
-    engine = create_engine(
-        url,
-        pool_size=POOL_SIZE,
-        pool_pre_ping=True,
-        pool_timeout=CONNECT_TIMEOUT_SECONDS,
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "prepare_threshold": None},
-    )
+    engine = create_engine(url, **pool, connect_args={
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS, "prepare_threshold": None,
+    })
     event.listen(engine, "connect", _ping_through_pooler)
     event.listen(engine, "begin", _set_local_statement_timeout)
     return engine

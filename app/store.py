@@ -66,13 +66,8 @@ def ivr_decision_entry(session: Session, domain: str, number: str, now: int) -> 
     return None if row is None else Entry(*row)
 
 
-_PUBLIC_ENTRY = select(
-    IvrFallback.mode, IvrFallback.expires_at, IvrFallback.command, IvrFallback.version
-).where(
-    IvrFallback.domain == bindparam("domain"),
-    IvrFallback.number == bindparam("number"),
-    IvrFallback.expires_at > bindparam("now"),
-)
+# The public GET's: the same lookup, with the version that is the entry's ETag.
+_PUBLIC_ENTRY = _LIVE_ENTRY.add_columns(IvrFallback.version)
 _LIVE_NUMBERS = (
     select(IvrFallback.number)
     .where(IvrFallback.domain == bindparam("domain"), IvrFallback.expires_at > bindparam("now"))

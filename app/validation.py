@@ -27,6 +27,15 @@ from app.errors import FieldProblem
 MAX_FIELD_ERRORS = 10
 # The spec's pattern for free text: anything but control characters.
 NO_CONTROL_CHARACTERS = r"^(?![\s\S]*[\x00-\x1F\x7F])"
+# What a bound of these keywords says, with the bound filled in.
+LIMIT_MESSAGES = {
+    "maxLength": "must be at most {} characters",
+    "minimum": "must be at least {}",
+    "maximum": "must be at most {}",
+    "minItems": "must have at least {} items",
+    "maxItems": "must have at most {} items",
+    "maxProperties": "must have at most {} entries",
+}
 TYPE_NAMES = {
     "string": "a string",
     "integer": "an integer",
@@ -204,18 +213,8 @@ def message_for(error: ValidationError) -> str:
         return f"must be one of {listing([str(item) for item in expected], 'or')} (case-sensitive)"
     if kind == "minLength":
         return "must not be empty" if expected == 1 else f"must be at least {expected} characters"
-    if kind == "maxLength":
-        return f"must be at most {expected} characters"
-    if kind == "minimum":
-        return f"must be at least {expected}"
-    if kind == "maximum":
-        return f"must be at most {expected}"
-    if kind == "minItems":
-        return f"must have at least {expected} items"
-    if kind == "maxItems":
-        return f"must have at most {expected} items"
-    if kind == "maxProperties":
-        return f"must have at most {expected} entries"
+    if kind in LIMIT_MESSAGES:
+        return LIMIT_MESSAGES[kind].format(expected)
     if kind == "pattern":
         if expected == NO_CONTROL_CHARACTERS:
             return "must not contain control characters"

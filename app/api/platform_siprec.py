@@ -30,17 +30,16 @@ def set_entries(domain: str, body: dict, user: str | None = None):
     refused here before anything is written); a bad number only fails itself.
     """
     settings = siprec_settings_schema.load({k: v for k, v in body.items() if k != "numbers"})
-    numbers = body["numbers"]
-    valid = [number for number in numbers if NUMBER_PATTERN.fullmatch(number)]
-    if valid:
-        _write(domain, valid, settings["expiration"], user)
     results = [
         {"number": number, "written": True}
         if NUMBER_PATTERN.fullmatch(number)
         else {"number": number, "written": False, "detail": NOT_A_NUMBER}
-        for number in numbers
+        for number in body["numbers"]
     ]
-    return json_response({"success": len(valid) == len(numbers), "results": results})
+    valid = [result["number"] for result in results if result["written"]]
+    if valid:
+        _write(domain, valid, settings["expiration"], user)
+    return json_response({"success": len(valid) == len(results), "results": results})
 
 
 def get_status(domain: str, number: str):

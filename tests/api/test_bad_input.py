@@ -240,7 +240,7 @@ FIELD_ERRORS = {
     "a phrase without a source": (
         hangup(phrases=[{"format": "wav"}]), "command.phrases.0", f"{ONE_SOURCE}; it has none"),
     "a phrase that is not an object": (
-        hangup(phrases=["closed.wav"]), "command.phrases.0", f"must be an object with exactly "
+        hangup(phrases=["closed.wav"]), "command.phrases.0", "must be an object with exactly "
         "one of fileName, googleTTSParameters or awsTTSParameters"),
     "a file phrase with an unknown field": (
         hangup(phrases=[{"fileName": "a.wav", "text": "Hi"}]), "command.phrases.0.text",

@@ -98,7 +98,7 @@ def test_replaced_entry_answers_its_new_mode_and_command(client, auth, platform_
 
 
 def test_domain_is_compared_case_insensitively(client, auth, platform_auth):
-    set_entry(client, auth, "always", path=f"/cache/Example.COM/ivrfallback/+4670")
+    set_entry(client, auth, "always", path="/cache/Example.COM/ivrfallback/+4670")
     response = decide(client, platform_auth, "outcome=timeout",
                       path="/platform/EXAMPLE.com/ivrfallback/+4670/decision")
     assert response.json()["apply"] is True

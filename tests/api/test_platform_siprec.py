@@ -43,7 +43,7 @@ def test_read_of_an_absent_expired_or_deleted_number(client, auth, platform_auth
 
 
 def test_read_compares_the_domain_case_insensitively(client, platform_auth):
-    client.post(f"/platform/EXAMPLE.com/siprecfallback/1", headers=platform_auth)
+    client.post("/platform/EXAMPLE.com/siprecfallback/1", headers=platform_auth)
     assert client.get("/platform/example.COM/siprecfallback/1",
                       headers=platform_auth).json()["inCache"] is True
 

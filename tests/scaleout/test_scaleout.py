@@ -193,7 +193,7 @@ def walkthrough(base_url: str) -> list[tuple]:
         ("POST", f"{entry}/+463", {"content": b"{not json", "headers": {
             "Content-Type": "application/json"}}),
         ("GET", f"{entry}/+461", {"headers": {"Authorization": ""}}),
-        ("GET", f"/cache/other.example/ivrfallback/+461", {}),
+        ("GET", "/cache/other.example/ivrfallback/+461", {}),
         ("GET", f"{entry}/+463", {}),
         ("GET", f"{siprec}/+461", {}),
         ("POST", f"{platform}/siprecfallback/+461", {}),
