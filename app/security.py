@@ -7,6 +7,7 @@ rights to a domain learns nothing about it, not even whether its body is valid.
 
 import math
 import re
+import time
 from pathlib import Path
 
 import jwt
@@ -31,6 +32,16 @@ DOMAIN_PATTERN = re.compile(
 DOMAIN_MAX_LENGTH = 253
 # RFC 7519, 4.1.4-4.1.6: NumericDates, which are JSON numbers.
 TIME_CLAIMS = ("exp", "nbf", "iat")
+# Verified tokens are remembered (the platform sends the same token with every call):
+# verifying one is about a tenth of a call-time request's work (issue 10). Only a
+# token that passed every check gets in, so a flood of forged tokens neither fills
+# nor evicts anything. An entry serves until the token's `exp` (with the leeway, as
+# PyJWT judges it), for a minute at most, and, with a JWKS URL, only while the key
+# set it was verified with is the current one: a withdrawn key stops being trusted
+# exactly when it would without this memory.
+VERIFIED_TOKEN_SECONDS = 60
+VERIFIED_TOKENS_MAX = 4096
+FIXED_KEYS = object()
 
 
 def unauthorized(detail: str) -> ProblemException:
@@ -51,6 +62,9 @@ class TokenVerifier:
 
     def __init__(self, settings: Settings):
         self._settings = settings
+        # token -> (its claims, the time.time() until which they may be reused,
+        #           the key set that verified it)
+        self._verified: dict[str, tuple[dict, float, object]] = {}
         self._jwks_client = None
         self._jwks_file_keys = None
         if settings.jwks_url:
@@ -71,6 +85,37 @@ class TokenVerifier:
 
     def claims(self, token: str) -> dict:
         """Return the token's claims, or raise a 401 problem that says what is wrong."""
+        now = time.time()
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            claims, reuse_until, key_set = remembered
+            if now < reuse_until and key_set is self._current_key_set():
+                # A copy: a caller that changes its claims must not change the next answer.
+                return dict(claims)
+            self._verified.pop(token, None)
+        claims = self._verify(token)
+        key_set = self._current_key_set()
+        if key_set is None:
+            return claims
+        # `nbf` and `iat` passed already and the clock only goes forward: `exp` alone
+        # can end the token's validity (PyJWT: expired once exp <= now - leeway).
+        reuse_until = min(now + VERIFIED_TOKEN_SECONDS, claims["exp"] + self._settings.jwt_leeway)
+        if len(self._verified) >= VERIFIED_TOKENS_MAX:
+            # The oldest entry goes (dicts keep insertion order).
+            self._verified.pop(next(iter(self._verified), None), None)
+        self._verified[token] = (claims, reuse_until, key_set)
+        return dict(claims)
+
+    def _current_key_set(self):
+        """FIXED_KEYS with a secret or a JWKS file; with a JWKS URL, the key set PyJWKClient
+        holds (a new object after each fetch), or None once it is due for a refetch,
+        which is left to the verification (a hit never fetches)."""
+        if self._jwks_client is None:
+            return FIXED_KEYS
+        return self._jwks_client.jwk_set_cache.get()
+
+    def _verify(self, token: str) -> dict:
+        """Check the token's signature and claims with PyJWT: its claims, or a 401."""
         try:
             key, algorithms = self._key_for(token)
             claims = jwt.decode(
