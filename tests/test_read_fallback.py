@@ -8,9 +8,9 @@ a real standby's lag is measured in tests/scaleout).
 import time
 
 import pytest
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 
-from app import create_app, db
+from app import create_app, db, store
 from tests.conftest import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, SECRET, bearer, calling, \
     make_token
 from tests.tcp_proxy import TcpProxy
@@ -114,9 +114,27 @@ def test_the_primary_is_tried_first_and_costs_no_query_of_its_own(app_with_repli
     assert not databases.primary_down
 
 
-def test_without_a_replica_reads_use_the_primary_session(app):
+def test_without_a_replica_reads_use_the_primary_on_a_session_of_their_own(app):
     with app.app.test_request_context():
-        assert db.read_session() is db.session()
+        reads = db.read_session()
+        assert reads is db.read_session() and reads is not db.session()
+        assert reads.get_bind().url == db.session().get_bind().url
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite's transactions cost no round trip")
+def test_on_postgresql_a_read_opens_no_transaction(app, client):
+    """A call-time lookup is its SELECT alone: no BEGIN before it, no ROLLBACK after it."""
+    from psycopg.pq import TransactionStatus
+
+    with app.app.test_request_context():
+        reads = db.read_session()
+        assert store.ivr_decision_entry(reads, DOMAIN, "+15550001", int(time.time())) is None
+        dbapi_connection = reads.connection().connection.dbapi_connection
+        assert dbapi_connection.info.transaction_status == TransactionStatus.IDLE
+        # Writes keep their transaction.
+        db.session().execute(text("SELECT 1"))
+        writes = db.session().connection().connection.dbapi_connection
+        assert writes.info.transaction_status == TransactionStatus.INTRANS
 
 
 @needs_postgres
