@@ -26,8 +26,8 @@ def print_table(engine: str, run: dict, arguments) -> None:
           f"yardstick: {arguments.yardstick_worker_class} workers), "
           f"{arguments.connections} connections, "
           f"median of {arguments.rounds} x {arguments.duration} s")
-    header = (f"{'case':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'sock.err':>9}"
-              f"{'vs yardstick':>14}{'p99 vs yard':>13}{'vs ceiling':>12}")
+    header = (f"{'case':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs':>9}{'non-2xx':>9}"
+              f"{'sock.err':>9}{'vs yardstick':>14}{'p99 vs yard':>13}{'vs ceiling':>12}")
     print(header)
     print("-" * len(header))
     for case in arguments.cases:
@@ -44,10 +44,12 @@ def print_table(engine: str, run: dict, arguments) -> None:
         speed = ratio(result["rps"], yard.get("rps"))
         p99 = ratio(result["p99_ms"], yard.get("p99_ms"))
         share = ratio(result["rps"], ceiling) if case.target == "service" else None
+        cpu = f"{result['cpu_us']:.0f}" if "cpu_us" in result else "-"
         print(f"{case.label:<30}{result['rps']:>9.0f}"
-              f"{result['p50_ms']:>9.1f}{result['p99_ms']:>9.1f}"
+              f"{result['p50_ms']:>9.1f}{result['p99_ms']:>9.1f}{cpu:>9}"
               f"{result['non_2xx']:>9}{result['socket_errors']:>9}"
               f"{_times(speed):>14}{_times(p99):>13}{_times(share):>12}")
+    print("CPU µs: the workers' CPU time per request answered (the kernel's count, median).")
     for name, sizes in run["worker_rss_mib"].items():
         print(f"VmRSS per {name} worker after the load (MiB): {', '.join(map(str, sizes))}")
 

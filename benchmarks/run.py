@@ -352,8 +352,13 @@ def measure(servers: dict[str, Server], token: str, arguments) -> dict:
         for server in servers.values():
             server.check_alive()
             server.settle()
+        cpu_before = servers[case.target].cpu_seconds()
         result = wrk(servers[case.target], case, token, seconds, arguments)
         servers[case.target].check_alive()
+        # The workers' own CPU time (the kernel's count): steadier than req/s on a shared
+        # machine, whose neighbours take cycles but not this process's CPU time.
+        cpu = servers[case.target].cpu_seconds() - cpu_before
+        result["cpu_us"] = cpu / max(result["requests"], 1) * 1e6
         return result
 
     for case in cases if arguments.warmup else ():
@@ -366,6 +371,7 @@ def measure(servers: dict[str, Server], token: str, arguments) -> dict:
             rounds[case.name].append(result)
             print(f"  round {number + 1} {case.name}: {result['rps']:.0f} req/s, "
                   f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+                  f"worker CPU {result['cpu_us']:.0f} µs/request, "
                   f"non-2xx {result['non_2xx']}, socket errors {result['socket_errors']}",
                   flush=True)
     for case in cases:
@@ -375,6 +381,7 @@ def measure(servers: dict[str, Server], token: str, arguments) -> dict:
             "rps": statistics.median(run["rps"] for run in runs),
             "p50_ms": statistics.median(run["p50_ms"] for run in runs),
             "p99_ms": statistics.median(run["p99_ms"] for run in runs),
+            "cpu_us": statistics.median(run["cpu_us"] for run in runs),
             "non_2xx": sum(run["non_2xx"] for run in runs),
             "socket_errors": sum(run["socket_errors"] for run in runs),
             "requests": sum(run["requests"] for run in runs),
