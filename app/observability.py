@@ -5,9 +5,9 @@ No header is ever logged (tokens travel in Authorization), nor the query string.
 
 import logging
 import os
+import random
 import re
 import time
-import uuid
 
 from prometheus_client import (
     REGISTRY,
@@ -45,6 +45,17 @@ DATABASE_ERRORS = Counter(
 )
 
 
+def new_request_id() -> str:
+    """32 hex digits, unique, not secret.
+
+    Not uuid4(): its os.urandom() is a system call that lets go of the GIL on the
+    event loop's thread, which then waits for a handler thread to give it back; with
+    this (Python's generator, reseeded in each forked worker) the call-time GET
+    answered 1,652 req/s instead of 1,459 and /healthz 5,092 instead of 3,713 (issue 10).
+    """
+    return f"{random.getrandbits(128):032x}"
+
+
 class Observability:
     """Outermost middleware: request id in and out, access log line, request metrics."""
 
@@ -59,7 +70,7 @@ class Observability:
         # Two ids are not refused (a proxy may add its own to a client's): neither is
         # trusted, so the log line and the answer carry one new id, not a chosen one.
         request_id = (incoming[0] if len(incoming) == 1 and ACCEPTED_REQUEST_ID.fullmatch(incoming[0])
-                      else uuid.uuid4().hex)
+                      else new_request_id())
         token = current_request_id.set(request_id)
         # Shared with Connexion's routing (it copies the scope), which names the operation here.
         extensions = scope.setdefault("extensions", {})
