@@ -30,7 +30,7 @@ NAMING_CONVENTION = {
 # How long a request waits for the database before it is answered with 503.
 CONNECT_TIMEOUT_SECONDS = 2
 # Connections each process keeps open: as many as requests it runs at once (the
-# thread pool Connexion runs Flask on has 10 threads). With fewer, the requests
+# thread pool Flask runs on has 10 threads, app/flask_bridge.py). With fewer, the requests
 # beyond them opened a connection each and closed it after: under load on
 # PostgreSQL that churn gave a p99 of 1.2-1.6 s and connect timeouts (503s).
 POOL_SIZE = 10
