@@ -14,7 +14,6 @@ database. Prints figures; asserts nothing.
 import argparse
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -23,10 +22,12 @@ import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from app import migrate, store
+
+import seed
 
 DOMAIN = "bench.example"
 
@@ -95,12 +96,7 @@ def main() -> None:
                         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     arguments = parser.parse_args()
 
-    admin = create_engine(arguments.admin_url, isolation_level="AUTOCOMMIT")
-    name = f"cache_bench_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(arguments.admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with seed.scratch_database(arguments.admin_url) as url:
         migrate.upgrade(url)
         doc = document(arguments.entries, int(time.time()))
         numbers = [entry["number"] for entry in doc["entries"]]
@@ -119,10 +115,6 @@ def main() -> None:
             rows = connection.execute(text("SELECT count(*) FROM ivr_fallback_history")).scalar()
         engine.dispose()
         print(f"history rows: {rows}")
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

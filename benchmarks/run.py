@@ -51,7 +51,6 @@ import urllib.request
 from pathlib import Path
 
 import jwt
-from sqlalchemy import create_engine, make_url, text
 
 import report
 import seed
@@ -433,19 +432,9 @@ def main() -> None:
                 for path in folder.glob("bench.sqlite3*"):
                     path.unlink()
         else:
-            admin = create_engine(arguments.admin_url, isolation_level="AUTOCOMMIT")
-            name = f"cache_bench_{secrets.token_hex(4)}"
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            url = make_url(arguments.admin_url).set(database=name)
-            url = url.render_as_string(hide_password=False)
-            try:
+            with seed.scratch_database(arguments.admin_url) as url:
                 print(f"postgresql: {seed.seed_postgresql(url)}", flush=True)
                 results[engine] = bench_engine(engine, url, folder, arguments)
-            finally:
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
     if len(arguments.workers) > 1:
         report.print_sweep(results)
     checks = report.targets(results)

@@ -8,13 +8,15 @@ after a prompt. Nothing expires for a year. benchmarks/load.lua picks keys
 from the same ranges (the runner passes it these constants).
 """
 
+import contextlib
 import json
+import secrets
 import shutil
 import sqlite3
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app import migrate
 
@@ -133,3 +135,18 @@ def seed_postgresql(url: str) -> str:
     finally:
         engine.dispose()
     return f"seeded {ROWS:,} rows in {time.perf_counter() - started:.1f} s"
+
+
+@contextlib.contextmanager
+def scratch_database(admin_url: str):
+    """A new, empty PostgreSQL database on the admin URL's server: its URL, dropped after."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"cache_bench_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -8,14 +8,15 @@ timings, then drops the database. Prints figures; asserts nothing.
 """
 
 import argparse
-import secrets
 import statistics
 import time
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from app import migrate, store
+
+import seed
 
 NUMBERS_PER_DOMAIN = 100
 
@@ -36,16 +37,8 @@ def main() -> None:
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     arguments = parser.parse_args()
 
-    admin = create_engine(arguments.admin_url, isolation_level="AUTOCOMMIT")
-    name = f"cache_bench_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(arguments.admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with seed.scratch_database(arguments.admin_url) as url:
         run(url, arguments.rows)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 def run(url: str, rows: int) -> None:
