@@ -30,8 +30,8 @@ NAMING_CONVENTION = {
 # How long a request waits for the database before it is answered with 503.
 CONNECT_TIMEOUT_SECONDS = 2
 # Connections each process keeps open: as many as requests it runs at once (the
-# thread pool Flask runs on has 10 threads, app/flask_bridge.py). With fewer, the requests
-# beyond them opened a connection each and closed it after: under load on
+# thread pool Flask runs on has 10 threads, app/flask_bridge.py). With fewer, the
+# requests beyond them opened a connection each and closed it after: under load on
 # PostgreSQL that churn gave a p99 of 1.2-1.6 s and connect timeouts (503s).
 POOL_SIZE = 10
 STATEMENT_TIMEOUT_MS = 2000
@@ -149,7 +149,8 @@ class Databases:
     def __init__(self, url: str, read_url: str | None = None, pooler: str | None = None):
         primary_engine = make_engine(url, pooler)
         self.primary = sessionmaker(primary_engine, expire_on_commit=False)
-        self.primary_reads = sessionmaker(_for_reads(primary_engine, pooler), expire_on_commit=False)
+        self.primary_reads = sessionmaker(_for_reads(primary_engine, pooler),
+                                          expire_on_commit=False)
         self.replica = (
             sessionmaker(_for_reads(make_engine(read_url, pooler), pooler), expire_on_commit=False)
             if read_url else None
@@ -236,8 +237,9 @@ def read_session() -> Session:
 
     A session of its own, for reads only (in autocommit on PostgreSQL: `_for_reads`);
     what this request wrote through `session()` is not visible to it before the commit.
-    With a replica, the primary's connection is checked out here, so that a primary that cannot be reached sends this read
-    to the replica (and the answer gets the `Cache-Stale` header) instead of a 503.
+    With a replica, the primary's connection is checked out here, so that a primary
+    that cannot be reached sends this read to the replica (and the answer gets the
+    `Cache-Stale` header) instead of a 503.
     """
     if "db_read_session" in g:
         return g.db_read_session
