@@ -21,6 +21,7 @@ from connexion.resolver import RelativeResolver  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from app import api, db, errors, migrate, operations, security, specs  # noqa: E402
+from app.api import preflight  # noqa: E402
 from app.accounting import UsageRecorder  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.flask_bridge import FlaskBridge  # noqa: E402
@@ -61,9 +62,12 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
         lifespan=lifespan,
     )
     flask_app = connexion_app.app
-    # Flask behind one thread crossing each way instead of a2wsgi's several (app/flask_bridge.py).
-    # Connexion keeps its ASGI-to-Flask hop here; tests/test_flask_bridge.py checks it is ours.
-    connexion_app._middleware_app.asgi_app = FlaskBridge(flask_app)
+    # Flask behind one thread crossing each way instead of a2wsgi's several, and none
+    # for the call-time lookups (app/flask_bridge.py). Connexion keeps its ASGI-to-Flask
+    # hop here; tests/test_flask_bridge.py checks it is ours.
+    connexion_app._middleware_app.asgi_app = FlaskBridge(
+        flask_app, on_loop=api.CALL_TIME_LOOKUPS | preflight.OPERATIONS
+    )
     flask_app.config["CACHE_SETTINGS"] = settings
     # OPTIONS is answered by the specs' preflight operations, not by Flask.
     flask_app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False

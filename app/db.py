@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from app.config import POOLERS
+from app.flask_bridge import THREADS as FLASK_THREADS
 
 # Stable constraint names, so that migrations can name what they alter.
 NAMING_CONVENTION = {
@@ -30,10 +31,11 @@ NAMING_CONVENTION = {
 # How long a request waits for the database before it is answered with 503.
 CONNECT_TIMEOUT_SECONDS = 2
 # Connections each process keeps open: as many as requests it runs at once (the
-# thread pool Flask runs on has 10 threads, app/flask_bridge.py). With fewer, the
-# requests beyond them opened a connection each and closed it after: under load on
-# PostgreSQL that churn gave a p99 of 1.2-1.6 s and connect timeouts (503s).
-POOL_SIZE = 10
+# thread pool Flask runs on, and the call-time lookup on the event loop's thread:
+# app/flask_bridge.py). With fewer, the requests beyond them opened a connection
+# each and closed it after: under load on PostgreSQL that churn gave a p99 of
+# 1.2-1.6 s and connect timeouts (503s).
+POOL_SIZE = FLASK_THREADS + 1
 STATEMENT_TIMEOUT_MS = 2000
 # After the primary failed, reads go straight to the replica; a background probe
 # asks the primary again this often and sends reads back as soon as it answers.

@@ -2,12 +2,17 @@
 
 import asyncio
 import contextvars
+import threading
+import time
 
 import pytest
 from starlette.testclient import TestClient
 
-from app import flask_bridge
+from app import api, flask_bridge, history, specs, store
+from app.api import preflight
 from app.flask_bridge import FlaskBridge
+from app.resources import data_folder
+from tests.conftest import DOMAIN, calling
 
 caller = contextvars.ContextVar("caller", default="nobody")
 
@@ -110,3 +115,110 @@ def test_through_an_http_client_too():
     with TestClient(FlaskBridge(echo)) as client:
         response = client.put("/x?b=2", content=b"body")
     assert (response.status_code, response.text) == (201, "PUT b=2 body")
+
+
+LOOKUP = "app.api.example.lookup"
+
+
+def routed(operation: str | None) -> dict:
+    """The scope as Connexion's routing leaves it, naming the operation."""
+    return {"extensions": {flask_bridge.ROUTING_CONTEXT: {"operation_id": operation}}}
+
+
+def thread_recorder(threads: list, sleep: float = 0.0):
+    def app(environ, start_response):
+        threads.append(threading.current_thread().name)
+        time.sleep(sleep)
+        start_response("200 OK", [])
+        return [b"ok"]
+    return app
+
+
+def test_an_on_loop_operation_runs_on_the_loops_thread_and_others_on_the_handler_threads():
+    threads = []
+    bridge = FlaskBridge(thread_recorder(threads), on_loop=frozenset({LOOKUP}))
+    for operation in (LOOKUP, "app.api.example.write", None):
+        sent = run(bridge, routed(operation))
+        assert sent[-1]["body"] == b"ok"
+    assert threads[0] == threading.current_thread().name  # asyncio.run's loop is on this one
+    assert threads[1].startswith("WSGI") and threads[2].startswith("WSGI")
+
+
+def test_an_on_loop_answer_is_held_whole_and_keeps_the_request_context(monkeypatch):
+    # No streaming from the loop's thread: handing a chunk to the loop would wait for ever.
+    monkeypatch.setattr(flask_bridge, "STREAM_AFTER_BYTES", 10)
+
+    def large(environ, start_response):
+        write = start_response("200 OK", [("X-Seen", caller.get())])
+        write(b"w" * 12)
+        return [b"a" * 12, b"b" * 12]
+
+    sent = run(FlaskBridge(large, on_loop=frozenset({LOOKUP})), routed(LOOKUP))
+    assert sent == [
+        {"type": "http.response.start", "status": 200,
+         "headers": [(b"x-seen", b"the request's task")]},
+        {"type": "http.response.body", "body": b"w" * 12 + b"a" * 12 + b"b" * 12},
+    ]
+
+
+def test_a_slow_on_loop_run_sends_the_lookups_to_the_threads_until_they_are_fast(monkeypatch):
+    monkeypatch.setattr(flask_bridge, "ON_LOOP_LIMIT_SECONDS", 0.02)
+    monkeypatch.setattr(flask_bridge, "ON_LOOP_PAUSE_SECONDS", 60)
+    threads, sleep = [], [0.0]
+
+    def app(environ, start_response):
+        threads.append(threading.current_thread().name)
+        time.sleep(sleep[0])
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    bridge = FlaskBridge(app, on_loop=frozenset({LOOKUP}))
+    pauses = flask_bridge.ON_LOOP_PAUSES._value.get()
+    sleep[0] = 0.03  # the database stalls
+    run(bridge, routed(LOOKUP))
+    assert flask_bridge.ON_LOOP_PAUSES._value.get() == pauses + 1
+    paused_until = bridge.on_loop_paused_until
+    assert paused_until > time.monotonic() + 59
+    run(bridge, routed(LOOKUP))  # still slow, now on a thread: the pause starts again
+    assert bridge.on_loop_paused_until > paused_until
+    sleep[0] = 0.0
+    run(bridge, routed(LOOKUP))  # fast, but the pause is not over
+    assert flask_bridge.ON_LOOP_PAUSES._value.get() == pauses + 1  # one pause, not three
+    bridge.on_loop_paused_until = time.monotonic()  # the pause has passed
+    run(bridge, routed(LOOKUP))
+    main = threading.current_thread().name
+    assert [name == main for name in threads] == [True, False, False, True]
+
+
+def test_the_on_loop_operations_are_the_specs_call_time_lookups_and_preflights():
+    operation_ids = {
+        f"app.api.{operation['operationId']}"
+        for name in specs.SPEC_FILES
+        for path in specs.bundle(data_folder("openapi") / name)["paths"].values()
+        for method, operation in path.items() if isinstance(operation, dict)
+        and "operationId" in operation
+    }
+    assert api.CALL_TIME_LOOKUPS <= operation_ids  # a typo would silently use the threads
+    assert preflight.OPERATIONS == {operation for operation in operation_ids
+                                    if operation.startswith("app.api.preflight.")}
+
+
+def test_through_the_app_a_lookup_runs_on_the_loop_and_a_write_on_a_thread(
+        app, client, auth, monkeypatch):
+    threads = {}
+
+    def recording(module, name):
+        function = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            threads[name] = threading.current_thread().name
+            return function(*args, **kwargs)
+        monkeypatch.setattr(module, name, wrapper)
+
+    recording(history, "set_entry")
+    recording(store, "get_ivr_fallback")
+    path = f"/cache/{DOMAIN}/ivrfallback/+15550001"
+    assert client.post(path, json=calling(), headers=auth).status_code == 200
+    assert client.get(path, headers=auth).status_code == 200
+    assert threads["set_entry"].startswith("WSGI")
+    assert not threads["get_ivr_fallback"].startswith("WSGI")

@@ -4,6 +4,18 @@ import json
 
 from flask import Response
 
+# The operations that wait on nothing but one primary-key read (the call-time
+# lookups) or on nothing at all (the CORS preflights, app/api/preflight.py, added
+# by create_app): app/flask_bridge.py runs them on the event loop's own thread.
+# Never a write (SQLite's writers wait for its lock) nor a list (its size is the
+# caller's choice).
+CALL_TIME_LOOKUPS = frozenset({
+    "app.api.ivr_fallback.get_entry",
+    "app.api.platform_ivr.decide",
+    "app.api.platform_siprec.get_status",
+    "app.api.siprec_fallback.get_status",
+})
+
 
 def json_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
     """Answer compact JSON with an explicit content type (Connexion pretty-prints)."""
