@@ -68,11 +68,6 @@ def ivr_decision_entry(session: Session, domain: str, number: str, now: int) -> 
 
 # The public GET's: the same lookup, with the version that is the entry's ETag.
 _PUBLIC_ENTRY = _LIVE_ENTRY.add_columns(IvrFallback.version)
-_LIVE_NUMBERS = (
-    select(IvrFallback.number)
-    .where(IvrFallback.domain == bindparam("domain"), IvrFallback.expires_at > bindparam("now"))
-    .order_by(IvrFallback.number)
-)
 
 
 def get_ivr_fallback(session: Session, domain: str, number: str, now: int):
@@ -85,11 +80,32 @@ def get_ivr_fallback(session: Session, domain: str, number: str, now: int):
     ).first()
 
 
-def list_ivr_numbers(session: Session, domain: str, now: int) -> list[str]:
-    """The domain's live numbers in plain string order (no ORM rows for 100,000 of them)."""
-    return list(
-        session.connection().execute(_LIVE_NUMBERS, {"domain": domain, "now": now}).scalars()
-    )
+_LIVE_NUMBERS = (
+    select(IvrFallback.number)
+    .where(IvrFallback.domain == bindparam("domain"), IvrFallback.expires_at > bindparam("now"))
+    .order_by(IvrFallback.number)
+)
+# SQLite keeps a subquery's ORDER BY under an aggregate whose result depends on it.
+_LIVE_NUMBERS_AS_JSON = select(func.json_group_array(_LIVE_NUMBERS.subquery().c.number))
+
+
+def live_numbers_json(session: Session, domain: str, now: int) -> str:
+    """The domain's live numbers in plain string order, as a compact JSON array.
+
+    SQLite writes the array itself: one value instead of a row per number, where each
+    fetched row let go of the GIL and took it back, which with other requests running
+    cost more than the query (issue 10: CPU per list of 100,000 numbers 494 -> 80 ms
+    with 4 lists in flight, 161 -> 46 ms alone). PostgreSQL's rows come in one piece
+    (psycopg reads the whole result at once), and there the aggregate would cost more
+    than the rows: an aggregate's ORDER BY sorts them again (169 ms instead of 75 for
+    100,000 numbers on PostgreSQL 15), and a subquery's order is not promised to it.
+    """
+    parameters = {"domain": domain, "now": now}
+    connection = session.connection()
+    if _dialect(session) == "sqlite":
+        return connection.execute(_LIVE_NUMBERS_AS_JSON, parameters).scalar_one()
+    numbers = connection.execute(_LIVE_NUMBERS, parameters).scalars().all()
+    return json.dumps(numbers, separators=(",", ":"))
 
 
 def set_siprec_entries(

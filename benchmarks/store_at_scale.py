@@ -69,7 +69,7 @@ def run(url: str, rows: int) -> None:
             plan = session.execute(text(f"EXPLAIN {statement}"), {"d": domain, "now": now})
             print(f"{label} plan: " + " / ".join(row[0].strip() for row in plan))
         get_ms = timed(lambda: store.get_ivr_fallback(session, domain, "+4600000042", now), 200)
-        list_ms = timed(lambda: store.list_ivr_numbers(session, domain, now), 200)
+        list_ms = timed(lambda: store.live_numbers_json(session, domain, now), 200)
         session.rollback()
     print(f"get by key: median {get_ms[0]:.3f} ms, worst {get_ms[1]:.3f} ms (200 runs)")
     print(f"list by domain ({NUMBERS_PER_DOMAIN} numbers, 90 live): median {list_ms[0]:.3f} ms, "

@@ -1,10 +1,14 @@
 """The IVR fallback cache: list, get, set, delete, through the real app and database."""
 
+import json
+import random
+import time
 from urllib.parse import quote
 
 import pytest
 
 from app.expiration import DAY_SECONDS
+from app.models import IvrFallback
 from tests.conftest import DOMAIN, bearer, make_token
 
 BASE = f"/cache/{DOMAIN}/ivrfallback"
@@ -85,6 +89,26 @@ def test_list_is_sorted_in_plain_string_order(client, auth):
     response = client.get(BASE, headers=auth)
 
     assert response.json() == {"data": sorted(numbers), "success": True}
+
+
+def test_a_list_is_compact_json_in_order_however_the_rows_were_written(client, auth, engine):
+    # The database writes the array on SQLite (app/store.py): its order and its bytes
+    # must be what json.dumps() of the sorted numbers gives, empty or of thousands.
+    assert client.get(BASE, headers=auth).content == b'{"data":[],"success":true}'
+    numbers = [f"+46{index:05d}" for index in range(3000)]
+    random.Random(10).shuffle(numbers)
+    with engine.begin() as connection:
+        connection.execute(IvrFallback.__table__.insert(), [
+            {"domain": DOMAIN, "number": number, "mode": "always", "command": HANGUP,
+             "expires_at": int(time.time()) + DAY_SECONDS, "updated_at": int(time.time())}
+            for number in numbers
+        ])
+
+    response = client.get(BASE, headers=auth)
+
+    assert response.headers["content-type"] == "application/json"
+    expected = {"data": sorted(numbers), "success": True}
+    assert response.content == json.dumps(expected, separators=(",", ":")).encode()
 
 
 def test_numbers_compare_exactly(client, auth):
