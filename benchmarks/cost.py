@@ -3,6 +3,9 @@
     .venv/bin/python benchmarks/cost.py [--cases get,decision,preflight,healthz]
         [--requests 4000] [--concurrency 16] [--rounds 5] [--profile FILE]
 
+    (cases: get, decision, list1k, list100k, preflight, healthz; a list of 100,000
+    numbers takes about 0.1 s: ask for fewer requests, e.g. --requests 40)
+
 The load benchmark (benchmarks/run.py) answers how fast the service is; on a
 shared machine its rounds vary by 10-20 %, more than most single optimisations
 change. This drives the ASGI app that gunicorn's workers run (create_app(), the
@@ -42,6 +45,10 @@ def request_for(case: str, token: str, rng: random.Random) -> tuple[str, str, st
         return "GET", f"/cache/{domain}/ivrfallback/{number}", "", auth
     if case == "decision":
         return "GET", f"/platform/{domain}/ivrfallback/{number}/decision", "outcome=timeout", auth
+    if case == "list1k":
+        return "GET", f"/cache/{domain}/ivrfallback", "", auth
+    if case == "list100k":
+        return "GET", f"/cache/{seed.BIG_DOMAIN}/ivrfallback", "", auth
     if case == "preflight":
         return "OPTIONS", f"/cache/{domain}/ivrfallback/{number}", "", [
             (b"origin", b"https://portal.example.com"),
@@ -110,7 +117,7 @@ async def main_async(arguments, app, token) -> dict:
     cases = arguments.cases.split(",")
     results = {case: [] for case in cases}
     for case in cases:  # warm-up: caches, the pool, the thread pool
-        await drive(app, case, token, 300, arguments.concurrency)
+        await drive(app, case, token, min(300, arguments.requests), arguments.concurrency)
     profiler = None
     if arguments.profile:
         import cProfile
