@@ -66,7 +66,8 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     # for the call-time lookups (app/flask_bridge.py). Connexion keeps its ASGI-to-Flask
     # hop here; tests/test_flask_bridge.py checks it is ours.
     connexion_app._middleware_app.asgi_app = FlaskBridge(
-        flask_app, on_loop=api.CALL_TIME_LOOKUPS | preflight.OPERATIONS
+        flask_app, on_loop=preflight.OPERATIONS | {operations.LIVENESS_PATH},
+        lookups=api.CALL_TIME_LOOKUPS,
     )
     flask_app.config["CACHE_SETTINGS"] = settings
     # OPTIONS is answered by the specs' preflight operations, not by Flask.

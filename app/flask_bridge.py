@@ -13,14 +13,16 @@ and the loop sends them: one crossing there, one back. A body larger than
 STREAM_AFTER_BYTES (no handler here writes one; Flask's file sending could) is
 streamed instead, chunk by chunk as a2wsgi does, so it is never held whole.
 
-The call-time lookups skip even that hop: the operations named `on_loop` (each
-waits on nothing but one primary-key read, or on nothing at all) run on the event
-loop's own thread, start to end, as a sync worker would run them. Handed to a
-thread, such a request spent more time crossing and waiting for the GIL than
-running (issue 10: GET item on SQLite 1,500 -> 1,950 req/s, p99 56 -> 34 ms; on
-PostgreSQL 843 -> 1,086 req/s). While one runs, the process answers nothing else,
-so a slow run (the database stalling) sends these operations back to the threads
-until none has been slow for ON_LOOP_PAUSE_SECONDS.
+The call-time lookups skip even that hop: the operations named in `lookups` (each
+waits on nothing but one primary-key read) and in `on_loop` (they wait on nothing:
+preflights, the liveness check; by operation id, or by path off the specs) run on
+the event loop's own thread, start to end, as a sync worker would run them. Handed
+to a thread, such a request spent more time crossing and waiting for the GIL than
+running (issue 10, A/B at 32 connections: GET item on SQLite 1,121 -> 1,512 req/s,
+p99 70 -> 38 ms; on PostgreSQL 860 -> 1,036 req/s). While one runs, the process
+answers nothing else, so a slow lookup (the database stalling) sends the lookups to
+the threads for a while (LOOKUP_PAUSE_SECONDS, doubling while the database stays
+slow); the others stay on the loop, which keeps answering them.
 """
 
 import asyncio
@@ -37,33 +39,42 @@ from starlette.types import Receive, Scope, Send
 # a2wsgi's default: the handler threads of one worker process.
 THREADS = 10
 STREAM_AFTER_BYTES = 1024 * 1024
-# A run of an on-loop operation is normally about a millisecond; one this long held
-# up the whole process. Then they run on the threads until none has taken this long
-# for the pause.
-ON_LOOP_LIMIT_SECONDS = 0.05
-ON_LOOP_PAUSE_SECONDS = 5.0
+# A lookup run on the loop normally takes about a millisecond (one that opens a new
+# PostgreSQL connection, up to 110 ms under load here); one this long held up the
+# whole process (a stalled database holds it for up to 2 s, the statement timeout). Then the lookups run on the threads
+# for a pause, after which the next one runs on the loop again: if it is slow too,
+# the pause doubles, up to the longest (a database that stays stalled holds the loop
+# up once a minute at most).
+LOOKUP_LIMIT_SECONDS = 0.25
+LOOKUP_PAUSE_SECONDS = 5.0
+LOOKUP_MAX_PAUSE_SECONDS = 60.0
 # Where Connexion's routing names the request's operation (None off the specs).
 ROUTING_CONTEXT = "connexion_routing"
 
 log = logging.getLogger(__name__)
 
-ON_LOOP_PAUSES = Counter(
-    "cache_on_loop_pauses_total",
+LOOKUP_PAUSES = Counter(
+    "cache_lookup_pauses_total",
     "Times the call-time lookups left the event loop's thread for the handler threads "
     "because one of them was slow.",
 )
 
 
 class FlaskBridge:
-    """ASGI app that runs a WSGI app (Flask's) on a thread pool, and the operations
-    named in `on_loop` on the event loop's thread while they are fast."""
+    """ASGI app that runs a WSGI app (Flask's) on a thread pool; the operations in
+    `on_loop` on the event loop's thread, and those in `lookups` there too while
+    they are fast."""
 
-    def __init__(self, wsgi_app, on_loop: frozenset[str] = frozenset(), threads: int = THREADS):
+    def __init__(self, wsgi_app, on_loop: frozenset[str] = frozenset(),
+                 lookups: frozenset[str] = frozenset(), threads: int = THREADS):
         self.wsgi_app = wsgi_app
         self.on_loop = on_loop
+        self.lookups = lookups
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="WSGI")
-        # Until when (time.monotonic()) the on-loop operations run on the threads.
-        self.on_loop_paused_until = 0.0
+        # Until when (time.monotonic()) the lookups run on the threads, and how long
+        # the next pause will be.
+        self.lookups_paused_until = 0.0
+        self.lookups_pause = LOOKUP_PAUSE_SECONDS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -81,39 +92,45 @@ class FlaskBridge:
         # The request's context variables (its request id) go with it, and Flask's
         # request context lives in one of them: each run has a copy of its own.
         context = contextvars.copy_context()
-        operation = scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
-        if operation not in self.on_loop:
+        # A route outside the specs (/healthz) has no operation id: its path names it.
+        operation = (scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
+                     or scope["path"])
+        if operation in self.on_loop:
+            answer = self._run_here(context, environ, send)
+        elif operation in self.lookups and time.monotonic() >= self.lookups_paused_until:
+            answer = self._run_lookup_here(operation, context, environ, send)
+        else:
             exchange = _Exchange(asyncio.get_running_loop(), send)
             answer = await exchange.loop.run_in_executor(
                 self.executor, context.run, exchange.run, self.wsgi_app, environ
             )
-        else:
-            answer = await self._run_on_loop_operation(operation, context, environ, send)
         if answer is not None:
             start, body = answer
             await send(start)
             await send({"type": "http.response.body", "body": body})
 
-    async def _run_on_loop_operation(self, operation, context, environ, send):
-        """Run it here unless the pause is on; time it either way."""
-        loop = asyncio.get_running_loop()
+    def _run_here(self, context, environ, send):
+        exchange = _Exchange(asyncio.get_running_loop(), send, on_loop=True)
+        return context.run(exchange.run, self.wsgi_app, environ)
+
+    def _run_lookup_here(self, operation, context, environ, send):
         started = time.monotonic()
-        if started >= self.on_loop_paused_until:
-            answer = context.run(_Exchange(loop, send, on_loop=True).run, self.wsgi_app, environ)
-        else:
-            exchange = _Exchange(loop, send)
-            answer = await loop.run_in_executor(
-                self.executor, context.run, exchange.run, self.wsgi_app, environ
-            )
-        ended = time.monotonic()
-        if ended - started > ON_LOOP_LIMIT_SECONDS:
-            if ended >= self.on_loop_paused_until:
-                ON_LOOP_PAUSES.inc()
-                log.warning("%s took %.3f s: the call-time lookups run on the handler threads "
-                            "until none takes over %.3f s for %.0f s", operation,
-                            ended - started, ON_LOOP_LIMIT_SECONDS, ON_LOOP_PAUSE_SECONDS)
-            self.on_loop_paused_until = ended + ON_LOOP_PAUSE_SECONDS
-        return answer
+        try:
+            return self._run_here(context, environ, send)
+        finally:
+            # Errors too: a statement timeout reaches Connexion's handler as an exception.
+            self._timed_lookup(operation, time.monotonic() - started)
+
+    def _timed_lookup(self, operation: str, took: float) -> None:
+        if took <= LOOKUP_LIMIT_SECONDS:
+            self.lookups_pause = LOOKUP_PAUSE_SECONDS
+            return
+        # The first run after a pause is the probe: still slow, the next pause is longer.
+        self.lookups_paused_until = time.monotonic() + self.lookups_pause
+        LOOKUP_PAUSES.inc()
+        log.warning("%s took %.3f s on the event loop's thread: the call-time lookups run on "
+                    "the handler threads for %.0f s", operation, took, self.lookups_pause)
+        self.lookups_pause = min(2 * self.lookups_pause, LOOKUP_MAX_PAUSE_SECONDS)
 
 
 async def _read_body(receive: Receive) -> bytes:

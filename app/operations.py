@@ -12,9 +12,12 @@ from app.expiration import DAY_SECONDS
 from app.observability import EXPIRING_SOON_DAYS, render_metrics
 
 blueprint = Blueprint("operations", __name__)
+# Answered on the event loop's thread (app/flask_bridge.py): alive even when every
+# handler thread waits on the database.
+LIVENESS_PATH = "/healthz"
 
 
-@blueprint.get("/healthz")
+@blueprint.get(LIVENESS_PATH)
 def healthz():
     """Alive: the process answers. Says nothing of the database, on purpose."""
     return json_response({"status": "alive"})

@@ -8,7 +8,7 @@ import time
 import pytest
 from starlette.testclient import TestClient
 
-from app import api, flask_bridge, history, specs, store
+from app import api, flask_bridge, history, operations, specs, store
 from app.api import preflight
 from app.flask_bridge import FlaskBridge
 from app.resources import data_folder
@@ -118,6 +118,7 @@ def test_through_an_http_client_too():
 
 
 LOOKUP = "app.api.example.lookup"
+PREFLIGHT = "app.api.example.preflight"
 
 
 def routed(operation: str | None) -> dict:
@@ -134,17 +135,19 @@ def thread_recorder(threads: list, sleep: float = 0.0):
     return app
 
 
-def test_an_on_loop_operation_runs_on_the_loops_thread_and_others_on_the_handler_threads():
+def test_lookups_and_on_loop_operations_run_on_the_loops_thread_and_others_on_threads():
     threads = []
-    bridge = FlaskBridge(thread_recorder(threads), on_loop=frozenset({LOOKUP}))
-    for operation in (LOOKUP, "app.api.example.write", None):
+    bridge = FlaskBridge(thread_recorder(threads), on_loop=frozenset({PREFLIGHT}),
+                         lookups=frozenset({LOOKUP}))
+    for operation in (LOOKUP, PREFLIGHT, "app.api.example.write", None):
         sent = run(bridge, routed(operation))
         assert sent[-1]["body"] == b"ok"
-    assert threads[0] == threading.current_thread().name  # asyncio.run's loop is on this one
-    assert threads[1].startswith("WSGI") and threads[2].startswith("WSGI")
+    main = threading.current_thread().name  # asyncio.run's loop is on this one
+    assert threads[:2] == [main, main]
+    assert threads[2].startswith("WSGI") and threads[3].startswith("WSGI")
 
 
-def test_an_on_loop_answer_is_held_whole_and_keeps_the_request_context(monkeypatch):
+def test_an_answer_on_the_loop_is_held_whole_and_keeps_the_request_context(monkeypatch):
     # No streaming from the loop's thread: handing a chunk to the loop would wait for ever.
     monkeypatch.setattr(flask_bridge, "STREAM_AFTER_BYTES", 10)
 
@@ -153,7 +156,7 @@ def test_an_on_loop_answer_is_held_whole_and_keeps_the_request_context(monkeypat
         write(b"w" * 12)
         return [b"a" * 12, b"b" * 12]
 
-    sent = run(FlaskBridge(large, on_loop=frozenset({LOOKUP})), routed(LOOKUP))
+    sent = run(FlaskBridge(large, lookups=frozenset({LOOKUP})), routed(LOOKUP))
     assert sent == [
         {"type": "http.response.start", "status": 200,
          "headers": [(b"x-seen", b"the request's task")]},
@@ -161,9 +164,9 @@ def test_an_on_loop_answer_is_held_whole_and_keeps_the_request_context(monkeypat
     ]
 
 
-def test_a_slow_on_loop_run_sends_the_lookups_to_the_threads_until_they_are_fast(monkeypatch):
-    monkeypatch.setattr(flask_bridge, "ON_LOOP_LIMIT_SECONDS", 0.02)
-    monkeypatch.setattr(flask_bridge, "ON_LOOP_PAUSE_SECONDS", 60)
+def test_a_slow_lookup_sends_the_lookups_to_the_threads_for_a_pause_that_grows(
+        monkeypatch):
+    monkeypatch.setattr(flask_bridge, "LOOKUP_LIMIT_SECONDS", 0.02)
     threads, sleep = [], [0.0]
 
     def app(environ, start_response):
@@ -172,22 +175,50 @@ def test_a_slow_on_loop_run_sends_the_lookups_to_the_threads_until_they_are_fast
         start_response("200 OK", [])
         return [b"ok"]
 
-    bridge = FlaskBridge(app, on_loop=frozenset({LOOKUP}))
-    pauses = flask_bridge.ON_LOOP_PAUSES._value.get()
+    bridge = FlaskBridge(app, on_loop=frozenset({PREFLIGHT}), lookups=frozenset({LOOKUP}))
+    pauses = flask_bridge.LOOKUP_PAUSES._value.get()
     sleep[0] = 0.03  # the database stalls
     run(bridge, routed(LOOKUP))
-    assert flask_bridge.ON_LOOP_PAUSES._value.get() == pauses + 1
-    paused_until = bridge.on_loop_paused_until
-    assert paused_until > time.monotonic() + 59
-    run(bridge, routed(LOOKUP))  # still slow, now on a thread: the pause starts again
-    assert bridge.on_loop_paused_until > paused_until
+    assert flask_bridge.LOOKUP_PAUSES._value.get() == pauses + 1
+    assert bridge.lookups_paused_until > time.monotonic() + 4  # 5 s
+    run(bridge, routed(LOOKUP))  # paused: on a thread, slow or not
     sleep[0] = 0.0
-    run(bridge, routed(LOOKUP))  # fast, but the pause is not over
-    assert flask_bridge.ON_LOOP_PAUSES._value.get() == pauses + 1  # one pause, not three
-    bridge.on_loop_paused_until = time.monotonic()  # the pause has passed
-    run(bridge, routed(LOOKUP))
+    run(bridge, routed(PREFLIGHT))  # waits on nothing: stays on the loop, paused or not
+    sleep[0] = 0.03
+    bridge.lookups_paused_until = 0.0  # the pause has passed; the next run is the probe
+    run(bridge, routed(LOOKUP))  # still slow: a pause twice as long
+    assert bridge.lookups_paused_until > time.monotonic() + 9
+    assert flask_bridge.LOOKUP_PAUSES._value.get() == pauses + 2
+    sleep[0] = 0.0
+    bridge.lookups_paused_until = 0.0
+    run(bridge, routed(LOOKUP))  # fast again: on the loop, and the next pause is the first's
+    assert bridge.lookups_pause == flask_bridge.LOOKUP_PAUSE_SECONDS
     main = threading.current_thread().name
-    assert [name == main for name in threads] == [True, False, False, True]
+    assert [name == main for name in threads] == [True, False, True, True, True]
+
+
+def test_a_slow_run_that_fails_pauses_too(monkeypatch):
+    # A statement timeout leaves Flask as an exception, for Connexion's error handler.
+    monkeypatch.setattr(flask_bridge, "LOOKUP_LIMIT_SECONDS", 0.02)
+
+    def timing_out(environ, start_response):
+        time.sleep(0.03)
+        raise RuntimeError("canceling statement due to statement timeout")
+
+    bridge = FlaskBridge(timing_out, lookups=frozenset({LOOKUP}))
+    with pytest.raises(RuntimeError, match="statement timeout"):
+        run(bridge, routed(LOOKUP))
+    assert bridge.lookups_paused_until > time.monotonic() + 4
+
+
+def test_the_pause_stops_growing_at_a_minute(monkeypatch):
+    monkeypatch.setattr(flask_bridge, "LOOKUP_LIMIT_SECONDS", 0.0)
+    bridge = FlaskBridge(thread_recorder([]), lookups=frozenset({LOOKUP}))
+    for _ in range(6):  # 5, 10, 20, 40, 60, 60 s
+        bridge.lookups_paused_until = 0.0
+        run(bridge, routed(LOOKUP))
+    assert bridge.lookups_pause == flask_bridge.LOOKUP_MAX_PAUSE_SECONDS == 60
+    assert bridge.lookups_paused_until - time.monotonic() > 59
 
 
 def test_the_on_loop_operations_are_the_specs_call_time_lookups_and_preflights():
@@ -203,7 +234,7 @@ def test_the_on_loop_operations_are_the_specs_call_time_lookups_and_preflights()
                                     if operation.startswith("app.api.preflight.")}
 
 
-def test_through_the_app_a_lookup_runs_on_the_loop_and_a_write_on_a_thread(
+def test_through_the_app_lookups_and_liveness_run_on_the_loop_and_a_write_on_a_thread(
         app, client, auth, monkeypatch):
     threads = {}
 
@@ -217,8 +248,11 @@ def test_through_the_app_a_lookup_runs_on_the_loop_and_a_write_on_a_thread(
 
     recording(history, "set_entry")
     recording(store, "get_ivr_fallback")
+    recording(operations, "json_response")  # what /healthz answers with
     path = f"/cache/{DOMAIN}/ivrfallback/+15550001"
     assert client.post(path, json=calling(), headers=auth).status_code == 200
     assert client.get(path, headers=auth).status_code == 200
+    assert client.get("/healthz").status_code == 200
     assert threads["set_entry"].startswith("WSGI")
     assert not threads["get_ivr_fallback"].startswith("WSGI")
+    assert not threads["json_response"].startswith("WSGI")

@@ -4,11 +4,11 @@ import json
 
 from flask import Response
 
-# The operations that wait on nothing but one primary-key read (the call-time
-# lookups) or on nothing at all (the CORS preflights, app/api/preflight.py, added
-# by create_app): app/flask_bridge.py runs them on the event loop's own thread.
-# Never a write (SQLite's writers wait for its lock) nor a list (its size is the
-# caller's choice).
+# The operations that wait on nothing but one primary-key read: app/flask_bridge.py
+# runs them on the event loop's own thread while they are fast (create_app adds
+# those that wait on nothing: the CORS preflights, app/api/preflight.py, and the
+# liveness check). Never a write (SQLite's writers wait for its lock) nor a list
+# (its size is the caller's choice).
 CALL_TIME_LOOKUPS = frozenset({
     "app.api.ivr_fallback.get_entry",
     "app.api.platform_ivr.decide",
