@@ -37,6 +37,13 @@ CONNECT_TIMEOUT_SECONDS = 2
 # 1.2-1.6 s and connect timeouts (503s).
 POOL_SIZE = FLASK_THREADS + 1
 STATEMENT_TIMEOUT_MS = 2000
+# A database host that vanishes (no reset, no answer) is found by the client, not only
+# by the server's timeouts: data unacknowledged for 3 s, or a connection silent for 2 s
+# whose two keepalive probes a second apart go unanswered, fails the connection. The
+# call-time lookups run on each worker's event loop thread (app/flask_bridge.py): a
+# wait with no bound would hold the worker until gunicorn kills it (30 s).
+TCP_SETTINGS = {"tcp_user_timeout": 3000, "keepalives": 1, "keepalives_idle": 2,
+                "keepalives_interval": 1, "keepalives_count": 2}
 # After the primary failed, reads go straight to the replica; a background probe
 # asks the primary again this often and sends reads back as soon as it answers.
 PRIMARY_PROBE_SECONDS = 1.0
@@ -80,19 +87,20 @@ def make_engine(url: str, pooler: str | None = None) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": 5, "check_same_thread": False},
+            pool_timeout=CONNECT_TIMEOUT_SECONDS,
         )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
     pool = {"pool_size": POOL_SIZE, "pool_pre_ping": True, "pool_timeout": CONNECT_TIMEOUT_SECONDS}
     if pooler is None:
         return create_engine(url, **pool, connect_args={
-            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS, **TCP_SETTINGS,
             "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
         })
     if pooler not in POOLERS:
         raise ValueError(f"unknown pooler {pooler!r}; known: {', '.join(POOLERS)}")
     engine = create_engine(url, **pool, connect_args={
-        "connect_timeout": CONNECT_TIMEOUT_SECONDS, "prepare_threshold": None,
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS, **TCP_SETTINGS, "prepare_threshold": None,
     })
     event.listen(engine, "connect", _ping_through_pooler)
     event.listen(engine, "begin", _set_local_statement_timeout)

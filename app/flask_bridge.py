@@ -20,9 +20,9 @@ the event loop's own thread, start to end, as a sync worker would run them. Hand
 to a thread, such a request spent more time crossing and waiting for the GIL than
 running (issue 10, A/B at 32 connections: GET item on SQLite 1,121 -> 1,512 req/s,
 p99 70 -> 38 ms; on PostgreSQL 860 -> 1,036 req/s). While one runs, the process
-answers nothing else, so a slow lookup (the database stalling) sends the lookups to
-the threads for a while (LOOKUP_PAUSE_SECONDS, doubling while the database stays
-slow); the others stay on the loop, which keeps answering them.
+answers nothing else, so slow lookups (the database slowing or stalling) send the
+lookups to the threads for a while (LOOKUP_PAUSE_SECONDS, doubling while the database
+stays slow); the others stay on the loop, which keeps answering them.
 """
 
 import asyncio
@@ -39,13 +39,16 @@ from starlette.types import Receive, Scope, Send
 # a2wsgi's default: the handler threads of one worker process.
 THREADS = 10
 STREAM_AFTER_BYTES = 1024 * 1024
-# A lookup run on the loop normally takes about a millisecond (one that opens a new
-# PostgreSQL connection, up to 110 ms under load here); one this long held up the
-# whole process (a stalled database holds it for up to 2 s, the statement timeout). Then the lookups run on the threads
-# for a pause, after which the next one runs on the loop again: if it is slow too,
-# the pause doubles, up to the longest (a database that stays stalled holds the loop
-# up once a minute at most).
-LOOKUP_LIMIT_SECONDS = 0.25
+# A lookup on the loop normally takes about a millisecond. The lookups leave the loop
+# when their average time there, weighted to the recent ones, goes over the limit:
+# lookups of 20 ms or more in a row (a slowing database: on the threads ten of them
+# wait at once), or one of 0.2 s or more (a stalled database: up to 2 s, the statement
+# timeout). One lookup that opens a PostgreSQL connection (up to 110 ms under load
+# here) moves the average by 11 ms. After a pause, the next lookup runs on the loop
+# again and the average starts from it: if it is slow too, the pause doubles, up to
+# the longest (a database that stays stalled holds the loop up once a minute at most).
+LOOKUP_AVERAGE_LIMIT_SECONDS = 0.02
+LOOKUP_WEIGHT = 0.1  # the latest lookup's share of the average
 LOOKUP_PAUSE_SECONDS = 5.0
 LOOKUP_MAX_PAUSE_SECONDS = 60.0
 # Where Connexion's routing names the request's operation (None off the specs).
@@ -56,7 +59,7 @@ log = logging.getLogger(__name__)
 LOOKUP_PAUSES = Counter(
     "cache_lookup_pauses_total",
     "Times the call-time lookups left the event loop's thread for the handler threads "
-    "because one of them was slow.",
+    "because they were slow there.",
 )
 
 
@@ -71,10 +74,13 @@ class FlaskBridge:
         self.on_loop = on_loop
         self.lookups = lookups
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="WSGI")
-        # Until when (time.monotonic()) the lookups run on the threads, and how long
-        # the next pause will be.
+        # The lookups' weighted average time on the loop; until when (time.monotonic())
+        # they run on the threads, how long the next pause will be, and whether the
+        # next lookup on the loop is the one after a pause.
+        self.lookups_average = 0.0
         self.lookups_paused_until = 0.0
         self.lookups_pause = LOOKUP_PAUSE_SECONDS
+        self.lookup_after_pause = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -122,14 +128,19 @@ class FlaskBridge:
             self._timed_lookup(operation, time.monotonic() - started)
 
     def _timed_lookup(self, operation: str, took: float) -> None:
-        if took <= LOOKUP_LIMIT_SECONDS:
+        if self.lookup_after_pause:
+            self.lookups_average, self.lookup_after_pause = took, False
+        else:
+            self.lookups_average += LOOKUP_WEIGHT * (took - self.lookups_average)
+        if self.lookups_average <= LOOKUP_AVERAGE_LIMIT_SECONDS:
             self.lookups_pause = LOOKUP_PAUSE_SECONDS
             return
-        # The first run after a pause is the probe: still slow, the next pause is longer.
         self.lookups_paused_until = time.monotonic() + self.lookups_pause
+        self.lookup_after_pause = True
         LOOKUP_PAUSES.inc()
-        log.warning("%s took %.3f s on the event loop's thread: the call-time lookups run on "
-                    "the handler threads for %.0f s", operation, took, self.lookups_pause)
+        log.warning("call-time lookups took %.3f s on average on the event loop's thread "
+                    "(%s: %.3f s): they run on the handler threads for %.0f s",
+                    self.lookups_average, operation, took, self.lookups_pause)
         self.lookups_pause = min(2 * self.lookups_pause, LOOKUP_MAX_PAUSE_SECONDS)
 
 

@@ -50,6 +50,22 @@ def app_with_replica(tmp_path, database_url, proxy):
     })
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite is a file, not a connection")
+@pytest.mark.parametrize("pooler", [None, "pgbouncer"])
+def test_postgresql_connections_find_a_vanished_host_themselves(database_url, pooler):
+    """Client-side TCP timeouts on every connection, direct or through PgBouncer: a lookup
+    on a worker's event loop thread must not wait on a dead host without end."""
+    engine = db.make_engine(database_url, pooler)
+    try:
+        with engine.connect() as connection:
+            parameters = connection.connection.dbapi_connection.info.get_parameters()
+    finally:
+        engine.dispose()
+    assert {name: parameters.get(name) for name in db.TCP_SETTINGS} == {
+        name: str(value) for name, value in db.TCP_SETTINGS.items()}
+    assert int(parameters["tcp_user_timeout"]) <= 3000
+
+
 @needs_postgres
 def test_reads_come_from_the_replica_while_the_primary_is_cut_and_go_back(app_with_replica, proxy):
     with app_with_replica.test_client() as client:
