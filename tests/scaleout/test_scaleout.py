@@ -252,6 +252,9 @@ def test_the_api_through_haproxy_answers_as_one_host_does(cluster):
 # -- a host dies ----------------------------------------------------------------------------
 
 
+KILL_NOTICED_SECONDS = 0.1
+
+
 def test_a_killed_host_loses_no_acknowledged_write_and_rejoins(cluster):
     victim = "app2"
     with Load(cluster.url, prefix="k") as load:
@@ -276,18 +279,23 @@ def test_a_killed_host_loses_no_acknowledged_write_and_rejoins(cluster):
 
     missing = load.acknowledged() - stored_numbers(cluster, "k")
     failed = load.failed()
-    in_flight = [r for r in failed if r.sent < killed_at]
+    # HAProxy learns of the dead host's closed connections a moment after the kill: a
+    # request sent on a client connection bound to one of them in that moment fails too
+    # (a write is never sent twice: it may have reached the host).
+    in_flight = [r for r in failed if r.sent < killed_at + KILL_NOTICED_SECONDS]
     print(f"\nscaleout kill: {len(load.results)} requests "
           f"({len(load.acknowledged())} writes acknowledged), {len(failed)} failed "
-          f"({len(in_flight)} sent before the host was dead, {killed_at - kill_sent_at:.3f} s "
-          f"after the SIGKILL: {sorted({r.kind for r in failed})}), "
+          f"({len(in_flight)} sent by {KILL_NOTICED_SECONDS} s after the host was dead, "
+          f"{killed_at - kill_sent_at:.3f} s "
+          f"after the SIGKILL: {sorted({r.kind for r in failed})}, sent at "
+          f"{[round(r.sent - killed_at, 3) for r in failed]} s from the death), "
           f"marked down {down_after:.2f} s after the kill (checks every "
           f"{HEALTH_CHECK_INTERVAL_MS} ms, 2 to fail) and sent {served_while_down} requests "
           f"while down, restarted host up {rejoined_after:.2f} s "
           f"after its restart and served {served_after_rejoin} requests since, "
           f"{len(missing)} acknowledged writes missing")
     assert missing == set()
-    # Only requests that were on the host when it died may fail: at most one per thread.
+    # Only requests on their way to the host when it died may fail: at most one per thread.
     assert failed == in_flight, failed
     assert len(failed) <= 6
     assert down_after < 2 * 2 * HEALTH_CHECK_INTERVAL_MS / 1000 + 1
