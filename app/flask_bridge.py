@@ -41,8 +41,8 @@ THREADS = 10
 STREAM_AFTER_BYTES = 1024 * 1024
 # A lookup on the loop normally takes about a millisecond. The lookups leave the loop
 # when their average time there, weighted to the recent ones, goes over the limit:
-# lookups of 20 ms or more in a row (a slowing database: on the threads ten of them
-# wait at once), or one of 0.2 s or more (a stalled database: up to 2 s, the statement
+# lookups of over 20 ms in a row (a slowing database: on the threads ten of them wait
+# at once), or one of over 0.2 s (a stalled database: up to 2 s, the statement
 # timeout). One lookup that opens a PostgreSQL connection (up to 110 ms under load
 # here) moves the average by 11 ms. After a pause, the next lookup runs on the loop
 # again and the average starts from it: if it is slow too, the pause doubles, up to
