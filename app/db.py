@@ -11,9 +11,11 @@ import math
 import threading
 import time
 
+import psycopg
+
 from flask import current_app, g
 from sqlalchemy import Engine, MetaData, String, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from app.config import POOLERS
@@ -117,9 +119,14 @@ def _ping_through_pooler(dbapi_connection, _record) -> None:
 def _set_local_statement_timeout(connection) -> None:
     # Runs as the transaction's first statement (psycopg sends BEGIN before it) and
     # ends with it, so it never leaks to another client of the pooled server connection.
-    connection.connection.dbapi_connection.execute(
-        f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}"
-    )
+    statement = f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}"
+    try:
+        connection.connection.dbapi_connection.execute(statement)
+    except psycopg.Error as error:
+        # Run on the driver's connection, its error is not SQLAlchemy's: wrapped, it is
+        # the unreachable database it means (PgBouncer answers query_wait_timeout when
+        # no server does; the scale-out test's primary stop met it as a 500).
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:

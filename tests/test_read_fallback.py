@@ -66,6 +66,25 @@ def test_postgresql_connections_find_a_vanished_host_themselves(database_url, po
     assert int(parameters["tcp_user_timeout"]) <= 3000
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="PgBouncer's mode is PostgreSQL's")
+def test_through_pgbouncer_a_failing_transaction_start_is_a_503_not_a_500(
+        tmp_path, database_url, monkeypatch, stored):
+    """The statement timeout is set as each transaction starts, on the driver's own
+    connection; its failure (PgBouncer's query_wait_timeout when no server answers)
+    must reach the handlers as the database error it is."""
+    app = create_app({"instance_path": tmp_path, "jwt_secret": SECRET,
+                      "database_url": database_url, "database_pooler": "pgbouncer"})
+    before = stored()
+    monkeypatch.setattr(db, "STATEMENT_TIMEOUT_MS", "'not a duration'")  # refused there
+    with app.test_client() as client:
+        answers = [client.get(ENTRY, headers=AUTH), client.get(READS["decide"], headers=AUTH),
+                   client.post(ENTRY, json=calling(), headers=AUTH)]
+    assert [answer.status_code for answer in answers] == [503, 503, 503], answers[0].text
+    assert all(answer.headers["content-type"] == "application/problem+json"
+               for answer in answers)
+    assert stored() == before
+
+
 @needs_postgres
 def test_reads_come_from_the_replica_while_the_primary_is_cut_and_go_back(app_with_replica, proxy):
     with app_with_replica.test_client() as client:
