@@ -74,13 +74,12 @@ class FlaskBridge:
         self.on_loop = on_loop
         self.lookups = lookups
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="WSGI")
-        # The lookups' weighted average time on the loop; until when (time.monotonic())
-        # they run on the threads, how long the next pause will be, and whether the
-        # next lookup on the loop is the one after a pause.
-        self.lookups_average = 0.0
+        # The lookups' weighted average time on the loop (None after a pause: the next
+        # lookup starts it), until when (time.monotonic()) they run on the threads, and
+        # how long the next pause will be.
+        self.lookups_average: float | None = 0.0
         self.lookups_paused_until = 0.0
         self.lookups_pause = LOOKUP_PAUSE_SECONDS
-        self.lookup_after_pause = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -128,19 +127,17 @@ class FlaskBridge:
             self._timed_lookup(operation, time.monotonic() - started)
 
     def _timed_lookup(self, operation: str, took: float) -> None:
-        if self.lookup_after_pause:
-            self.lookups_average, self.lookup_after_pause = took, False
-        else:
-            self.lookups_average += LOOKUP_WEIGHT * (took - self.lookups_average)
-        if self.lookups_average <= LOOKUP_AVERAGE_LIMIT_SECONDS:
-            self.lookups_pause = LOOKUP_PAUSE_SECONDS
+        average = took if self.lookups_average is None else (
+            self.lookups_average + LOOKUP_WEIGHT * (took - self.lookups_average))
+        if average <= LOOKUP_AVERAGE_LIMIT_SECONDS:
+            self.lookups_average, self.lookups_pause = average, LOOKUP_PAUSE_SECONDS
             return
+        self.lookups_average = None
         self.lookups_paused_until = time.monotonic() + self.lookups_pause
-        self.lookup_after_pause = True
         LOOKUP_PAUSES.inc()
         log.warning("call-time lookups took %.3f s on average on the event loop's thread "
                     "(%s: %.3f s): they run on the handler threads for %.0f s",
-                    self.lookups_average, operation, took, self.lookups_pause)
+                    average, operation, took, self.lookups_pause)
         self.lookups_pause = min(2 * self.lookups_pause, LOOKUP_MAX_PAUSE_SECONDS)
 
 

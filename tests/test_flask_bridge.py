@@ -128,10 +128,14 @@ def routed(operation: str | None) -> dict:
     return {"extensions": {flask_bridge.ROUTING_CONTEXT: {"operation_id": operation}}}
 
 
-def thread_recorder(threads: list, sleep: float = 0.0):
+def thread_recorder(threads: list, sleep: list[float] | None = None):
+    """A WSGI app that records the thread each run is on and takes sleep[0] seconds
+    (the test changes it between runs: the database slowing)."""
+    sleep = sleep if sleep is not None else [0.0]
+
     def app(environ, start_response):
         threads.append(threading.current_thread().name)
-        time.sleep(sleep)
+        time.sleep(sleep[0])
         start_response("200 OK", [])
         return [b"ok"]
     return app
@@ -171,14 +175,8 @@ def test_a_stalled_lookup_sends_the_lookups_to_the_threads_for_a_pause_that_grow
     # Scaled down 4x: a limit of 5 ms on the average, so one lookup of 60 ms passes it.
     monkeypatch.setattr(flask_bridge, "LOOKUP_AVERAGE_LIMIT_SECONDS", 0.005)
     threads, sleep = [], [0.0]
-
-    def app(environ, start_response):
-        threads.append(threading.current_thread().name)
-        time.sleep(sleep[0])
-        start_response("200 OK", [])
-        return [b"ok"]
-
-    bridge = FlaskBridge(app, on_loop=frozenset({PREFLIGHT}), lookups=frozenset({LOOKUP}))
+    bridge = FlaskBridge(thread_recorder(threads, sleep), on_loop=frozenset({PREFLIGHT}),
+                         lookups=frozenset({LOOKUP}))
     pauses = flask_bridge.LOOKUP_PAUSES._value.get()
     sleep[0] = 0.06  # the database stalls
     run(bridge, routed(LOOKUP))
@@ -203,13 +201,7 @@ def test_a_stalled_lookup_sends_the_lookups_to_the_threads_for_a_pause_that_grow
 def test_one_slowish_lookup_stays_on_the_loop_but_slow_ones_in_a_row_leave_it(monkeypatch):
     monkeypatch.setattr(flask_bridge, "LOOKUP_AVERAGE_LIMIT_SECONDS", 0.005)
     sleep = [0.03]  # one lookup opens a connection: 3 ms on the average
-
-    def app(environ, start_response):
-        time.sleep(sleep[0])
-        start_response("200 OK", [])
-        return [b"ok"]
-
-    bridge = FlaskBridge(app, lookups=frozenset({LOOKUP}))
+    bridge = FlaskBridge(thread_recorder([], sleep), lookups=frozenset({LOOKUP}))
     run(bridge, routed(LOOKUP))
     assert bridge.lookups_paused_until == 0.0
     sleep[0] = 0.0
