@@ -58,6 +58,7 @@ import seed
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
+DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 LUA = BENCH / "load.lua"
 PROBE_DOMAIN, PROBE_NUMBER = seed.domain_name(0), seed.number(0)
 POST_BODY = json.dumps({
@@ -118,8 +119,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--yardstick-worker-class", default="sync", choices=("sync", "gthread"))
-    parser.add_argument("--admin-url",
-                        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL,
                         help="PostgreSQL URL allowed to create and drop the scratch database")
     arguments = parser.parse_args()
     arguments.engines = arguments.engines.split(",")
@@ -156,15 +156,17 @@ def free_port() -> int:
 class Server:
     """A gunicorn master on a loopback port, its output in a log file."""
 
-    def __init__(self, name: str, command: list[str], env: dict, log_path: Path):
+    def __init__(self, name: str, command: list[str], env: dict, log_path: Path,
+                 cwd: Path = ROOT):
         self.name, self.command, self.env, self.log_path = name, command, env, log_path
+        self.cwd = cwd
         self.port = int(env["BENCH_PORT"])
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
     def start(self, workers: int, timeout: float = 90) -> "Server":
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env,
+            self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
                                             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
