@@ -2,10 +2,11 @@
 
     .venv/bin/python benchmarks/ab.py [--engine sqlite|postgresql] [--cases get,decision]
         [--b-env NAME=VALUE ...] [--b-args "GUNICORN ARGUMENTS"] [--b-source FOLDER]
-        [--duration 5] [--rounds 5] [--workers 2] [--connections 32]
+        [--duration 5] [--rounds 6] [--workers 2] [--b-workers N] [--connections 32]
 
 B is the service with other CACHE_* settings (`--b-env CACHE_USAGE_FLUSH_SECONDS=3600`),
-other gunicorn arguments (`--b-args "-k uvicorn_worker.UvicornWorker"`), or other code:
+other gunicorn arguments (`--b-args "-k uvicorn_worker.UvicornWorker"`), another worker
+count (`--b-workers 3`), or other code:
 `--b-source` runs B from another source tree, such as the commit before a change
 (`git worktree add /tmp/before HEAD~1`). Both run at once on the same seeded database
 (benchmarks/run.py's dataset, server and wrk driver), one case at a time: every round
@@ -44,8 +45,10 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--b-args", default="", help="arguments added to B's gunicorn command")
     parser.add_argument("--b-source", type=Path, help="the source tree B runs from")
     parser.add_argument("--workers", type=int, default=run.shipped_workers())
+    parser.add_argument("--b-workers", type=int, help="B's worker count (default: --workers)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per case and round")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=6,
+                        help="an even number, so that A and B go first equally often")
     parser.add_argument("--warmup", type=int, default=2, help="seconds per case before round 1")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -59,14 +62,18 @@ def parse_arguments() -> argparse.Namespace:
     arguments.engines = [arguments.engine]  # as report.machine() reads them
     if any("=" not in setting for setting in arguments.b_env):
         parser.error("--b-env takes NAME=VALUE")
-    if not (arguments.b_env or arguments.b_args or arguments.b_source):
-        parser.error("B would be A: give --b-env, --b-args or --b-source")
+    if min(arguments.duration, arguments.rounds, arguments.workers) < 1:
+        parser.error("--duration, --rounds and --workers must be at least 1")
+    arguments.b_workers = arguments.b_workers or arguments.workers
+    if not (arguments.b_env or arguments.b_args or arguments.b_source
+            or arguments.b_workers != arguments.workers):
+        parser.error("B would be A: give --b-env, --b-args, --b-workers or --b-source")
     return arguments
 
 
 def servers_for(url: str, secret: str, folder: Path, arguments) -> dict[str, run.Server]:
     a = run.service(url, secret, arguments.workers, folder, "a")
-    b = run.service(url, secret, arguments.workers, folder, "b")
+    b = run.service(url, secret, arguments.b_workers, folder, "b")
     b.name = "service B"
     b.env.update(setting.split("=", 1) for setting in arguments.b_env)
     b.command += shlex.split(arguments.b_args)
@@ -116,10 +123,12 @@ def print_summary(rounds: dict) -> None:
         for key, label in FIGURES:
             a = [result[key] for result in sides["A"]]
             b = [result[key] for result in sides["B"]]
-            ratio = statistics.median(b) / statistics.median(a) if statistics.median(a) else 0
-            spread = f"{min(a):.0f}-{max(a):.0f} | {min(b):.0f}-{max(b):.0f}"
-            print(f"{name:<12}{label:<9}{statistics.median(a):>10.1f}{statistics.median(b):>10.1f}"
-                  f"{ratio:>7.2f}x   {spread}")
+            a_median, b_median = statistics.median(a), statistics.median(b)
+            ratio = f"{b_median / a_median:.2f}x" if a_median else "-"
+            places = 1 if key.endswith("_ms") else 0
+            spread = (f"{min(a):.{places}f}-{max(a):.{places}f} | "
+                      f"{min(b):.{places}f}-{max(b):.{places}f}")
+            print(f"{name:<12}{label:<9}{a_median:>10.1f}{b_median:>10.1f}{ratio:>8}   {spread}")
         errors = {side: sum(r["non_2xx"] + r["socket_errors"] for r in results)
                   for side, results in sides.items()}
         print(f"{name:<12}{'errors':<9}{errors['A']:>10}{errors['B']:>10}")
@@ -134,8 +143,9 @@ def main() -> None:
     folder = run.RESULTS / time.strftime("ab-%Y%m%d-%H%M%S")
     folder.mkdir(parents=True)
     print(run.report.machine_line(run.report.machine(arguments)), flush=True)
-    print(f"A: as it is; B: env {arguments.b_env or '-'}, gunicorn arguments "
-          f"{arguments.b_args or '-'}, source {arguments.b_source or 'this tree'}", flush=True)
+    print(f"A: as it is, {arguments.workers} workers; B: {arguments.b_workers} workers, env "
+          f"{arguments.b_env or '-'}, gunicorn arguments {arguments.b_args or '-'}, source "
+          f"{arguments.b_source or 'this tree'}", flush=True)
     secret = secrets.token_urlsafe(48)
     # Everything entered here is undone on the way out, on Ctrl-C too: the servers are
     # stopped, the SQLite copy deleted, the PostgreSQL scratch database dropped.
@@ -149,9 +159,9 @@ def main() -> None:
             url = cleanup.enter_context(seed.scratch_database(arguments.admin_url))
             print(f"postgresql: {seed.seed_postgresql(url)}", flush=True)
         servers = servers_for(url, secret, folder, arguments)
-        for server in servers.values():
+        for server, workers in zip(servers.values(), (arguments.workers, arguments.b_workers)):
             cleanup.callback(server.stop)
-            server.start(arguments.workers)
+            server.start(workers)
         print_summary(compare(servers, run.mint(secret), arguments))
     print(f"server logs: {folder.relative_to(run.ROOT)}")
 
