@@ -83,10 +83,14 @@ class UsageRecorder:
             pending, self._pending = self._pending, {}
         if not pending:
             return 0
+        # In key order, as every process writes them: two flushes at once (every worker's
+        # at a graceful shutdown) then lock their entries in one order and wait for each
+        # other, where in any order they could deadlock, and PostgreSQL would end it by
+        # failing one of them, whose counts a shutdown loses.
         rows = [
             {"b_domain": domain, "b_number": number, "b_count": count, "b_at": at,
              "b_outcome": outcome}
-            for (domain, number), (count, at, outcome) in pending.items()
+            for (domain, number), (count, at, outcome) in sorted(pending.items())
         ]
         try:
             with self.engine.begin() as connection:

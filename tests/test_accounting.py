@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from app.accounting import UsageRecorder
-from tests.conftest import DOMAIN, PLATFORM, READ, WRITE, bearer, make_token
+from tests.conftest import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, bearer, make_token
 from tests.live_server import server_on
 
 ENTRY = f"/cache/{DOMAIN}/ivrfallback/+4670"
@@ -113,6 +113,58 @@ def test_a_failed_flush_keeps_the_tally_for_the_next(client, auth, platform_auth
     client.get(f"{DECISION}?outcome=error", headers=platform_auth)
     assert recorder.flush() == 1
     assert usage(engine)[0] == 2
+
+
+def lock_waits(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'")).scalar()
+
+
+def wait_for_lock_waits(engine, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while lock_waits(engine) < count:
+        assert time.monotonic() < deadline, f"{count} transactions never waited for a lock"
+        time.sleep(0.02)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite's writers take turns on one lock: no deadlock")
+def test_two_processes_flushing_the_same_entries_at_once_both_write(client, auth, engine):
+    # Two workers' tallies of the same two entries, used in opposite orders, flushed at
+    # the same moment (as at a graceful shutdown). A third transaction holds the first
+    # entry, so that both flushes queue behind it and then run against each other.
+    first_number, second_number = "+4671", "+4672"
+    for number in (first_number, second_number):
+        set_entry(client, auth, path=f"/cache/{DOMAIN}/ivrfallback/{number}")
+    now = int(time.time())
+    one, other = UsageRecorder(engine, 3600), UsageRecorder(engine, 3600)
+    for recorder_, numbers in ((one, (first_number, second_number)),
+                               (other, (second_number, first_number))):
+        for number in numbers:
+            recorder_.record(DOMAIN, number, "timeout", now)
+    written = {}
+
+    def flush(name, recorder_):
+        written[name] = recorder_.flush()
+
+    threads = [threading.Thread(target=flush, args=(name, recorder_))
+               for name, recorder_ in (("one", one), ("other", other))]
+    with engine.connect() as holder:
+        holder.execute(text("UPDATE ivr_fallback SET use_count = use_count WHERE number = :n"),
+                       {"n": first_number})
+        threads[0].start()
+        wait_for_lock_waits(engine, 1)
+        threads[1].start()
+        wait_for_lock_waits(engine, 2)
+        holder.commit()
+    for thread in threads:
+        thread.join(30)
+
+    # In the order each tally was used, the second flush would hold +4672 while waiting
+    # for +4671, and the first the reverse: PostgreSQL would fail one ("deadlock detected").
+    assert written == {"one": 2, "other": 2}
+    assert usage(engine, first_number)[0] == usage(engine, second_number)[0] == 2
 
 
 def test_the_tally_is_written_when_the_app_shuts_down(settings_overrides, engine, auth,
