@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 import run
-import seed
 
 CASES = {case.name: case for case in run.CASES if case.target == "service"}
 FIGURES = (("rps", "req/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"), ("cpu_us", "CPU µs"))
@@ -87,15 +86,7 @@ def compare(servers: dict[str, run.Server], token: str, arguments) -> dict:
     rounds = {case.name: {"A": [], "B": []} for case in arguments.cases}
 
     def one(case, side: str, seconds: int) -> dict:
-        server = servers[side]
-        for each in servers.values():
-            each.check_alive()
-            each.settle()
-        cpu_before = server.cpu_seconds()
-        result = run.wrk(server, case, token, seconds, arguments)
-        server.check_alive()
-        result["cpu_us"] = (server.cpu_seconds() - cpu_before) / max(result["requests"], 1) * 1e6
-        return result
+        return run.measure_once(servers, servers[side], case, token, seconds, arguments)
 
     for case in arguments.cases:
         for side, server in servers.items():
@@ -110,10 +101,8 @@ def compare(servers: dict[str, run.Server], token: str, arguments) -> dict:
             for side in order:
                 result = one(case, side, arguments.duration)
                 rounds[case.name][side].append(result)
-                print(f"  round {number + 1} {case.name} {side}: {result['rps']:.0f} req/s, "
-                      f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                      f"CPU {result['cpu_us']:.0f} µs, non-2xx {result['non_2xx']}, "
-                      f"socket errors {result['socket_errors']}", flush=True)
+                print(f"  round {number + 1} {case.name} {side}: {run.describe(result)}",
+                      flush=True)
     return rounds
 
 
@@ -150,14 +139,8 @@ def main() -> None:
     # Everything entered here is undone on the way out, on Ctrl-C too: the servers are
     # stopped, the SQLite copy deleted, the PostgreSQL scratch database dropped.
     with contextlib.ExitStack() as cleanup:
-        if arguments.engine == "sqlite":
-            database = folder / "bench.sqlite3"
-            cleanup.callback(lambda: [path.unlink() for path in folder.glob("bench.sqlite3*")])
-            print(f"sqlite: {seed.seed_sqlite(run.RESULTS / 'cache', database)}", flush=True)
-            url = f"sqlite:///{database}"
-        else:
-            url = cleanup.enter_context(seed.scratch_database(arguments.admin_url))
-            print(f"postgresql: {seed.seed_postgresql(url)}", flush=True)
+        url = cleanup.enter_context(run.seeded_database(arguments.engine, folder,
+                                                        arguments.admin_url))
         servers = servers_for(url, secret, folder, arguments)
         for server, workers in zip(servers.values(), (arguments.workers, arguments.b_workers)):
             cleanup.callback(server.stop)

@@ -34,6 +34,7 @@ Ctrl-C too; the PostgreSQL scratch database is dropped.
 """
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -334,6 +335,28 @@ def wrk(server: Server, case: Case, token: str, seconds: int, arguments) -> dict
     }
 
 
+def measure_once(servers: dict[str, Server], server: Server, case: Case, token: str,
+                 seconds: int, arguments) -> dict:
+    """One wrk run of `case` on `server`, once every server is idle; with the workers' CPU."""
+    for each in servers.values():
+        each.check_alive()
+        each.settle()
+    cpu_before = server.cpu_seconds()
+    result = wrk(server, case, token, seconds, arguments)
+    server.check_alive()
+    # The workers' own CPU time (the kernel's count): steadier than req/s on a shared
+    # machine, whose neighbours take cycles but not this process's CPU time.
+    cpu = server.cpu_seconds() - cpu_before
+    result["cpu_us"] = cpu / max(result["requests"], 1) * 1e6
+    return result
+
+
+def describe(result: dict) -> str:
+    return (f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
+            f"p99 {result['p99_ms']:.1f} ms, worker CPU {result['cpu_us']:.0f} µs/request, "
+            f"non-2xx {result['non_2xx']}, socket errors {result['socket_errors']}")
+
+
 def measure(servers: dict[str, Server], token: str, arguments) -> dict:
     """Probe, warm up, then run the rounds; return per case the medians and every round."""
     cases, results = [], {}
@@ -350,17 +373,7 @@ def measure(servers: dict[str, Server], token: str, arguments) -> dict:
         results[case.name] = {"label": case.label, "skipped": reason}
 
     def run(case: Case, seconds: int) -> dict:
-        for server in servers.values():
-            server.check_alive()
-            server.settle()
-        cpu_before = servers[case.target].cpu_seconds()
-        result = wrk(servers[case.target], case, token, seconds, arguments)
-        servers[case.target].check_alive()
-        # The workers' own CPU time (the kernel's count): steadier than req/s on a shared
-        # machine, whose neighbours take cycles but not this process's CPU time.
-        cpu = servers[case.target].cpu_seconds() - cpu_before
-        result["cpu_us"] = cpu / max(result["requests"], 1) * 1e6
-        return result
+        return measure_once(servers, servers[case.target], case, token, seconds, arguments)
 
     for case in cases if arguments.warmup else ():
         run(case, arguments.warmup)
@@ -370,11 +383,7 @@ def measure(servers: dict[str, Server], token: str, arguments) -> dict:
         for case in cases[shift:] + cases[:shift]:
             result = run(case, arguments.duration)
             rounds[case.name].append(result)
-            print(f"  round {number + 1} {case.name}: {result['rps']:.0f} req/s, "
-                  f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                  f"worker CPU {result['cpu_us']:.0f} µs/request, "
-                  f"non-2xx {result['non_2xx']}, socket errors {result['socket_errors']}",
-                  flush=True)
+            print(f"  round {number + 1} {case.name}: {describe(result)}", flush=True)
     for case in cases:
         runs = rounds[case.name]
         results[case.name] = {
@@ -413,6 +422,24 @@ def bench_engine(engine: str, url: str, folder: Path, arguments) -> dict:
     return by_workers
 
 
+@contextlib.contextmanager
+def seeded_database(engine: str, folder: Path, admin_url: str):
+    """The URL of a database holding the dataset, removed afterwards: a copy of the cached
+    SQLite seed in `folder`, or a PostgreSQL scratch database."""
+    if engine == "sqlite":
+        database = folder / "bench.sqlite3"
+        try:
+            print(f"sqlite: {seed.seed_sqlite(RESULTS / 'cache', database)}", flush=True)
+            yield f"sqlite:///{database}"
+        finally:
+            for path in folder.glob("bench.sqlite3*"):
+                path.unlink()
+    else:
+        with seed.scratch_database(admin_url) as url:
+            print(f"postgresql: {seed.seed_postgresql(url)}", flush=True)
+            yield url
+
+
 def main() -> None:
     arguments = parse_arguments()
     if shutil.which("wrk") is None:
@@ -425,18 +452,8 @@ def main() -> None:
     print(report.machine_line(info), flush=True)
     results = {}
     for engine in arguments.engines:
-        if engine == "sqlite":
-            database = folder / "bench.sqlite3"
-            try:
-                print(f"sqlite: {seed.seed_sqlite(RESULTS / 'cache', database)}", flush=True)
-                results[engine] = bench_engine(engine, f"sqlite:///{database}", folder, arguments)
-            finally:
-                for path in folder.glob("bench.sqlite3*"):
-                    path.unlink()
-        else:
-            with seed.scratch_database(arguments.admin_url) as url:
-                print(f"postgresql: {seed.seed_postgresql(url)}", flush=True)
-                results[engine] = bench_engine(engine, url, folder, arguments)
+        with seeded_database(engine, folder, arguments.admin_url) as url:
+            results[engine] = bench_engine(engine, url, folder, arguments)
     if len(arguments.workers) > 1:
         report.print_sweep(results)
     checks = report.targets(results)
