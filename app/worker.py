@@ -1,4 +1,5 @@
-"""The gunicorn worker (app/gunicorn_settings.py): uvicorn's, on asyncio's event loop.
+"""The gunicorn worker (app/gunicorn_settings.py): uvicorn's, on asyncio's event loop
+(accepting one connection at a time: OneAcceptLoop).
 
 Not on uvloop, which uvicorn would pick when it is installed: uvloop closes the
 listening socket's file descriptor twice when a worker shuts down gracefully. gunicorn
@@ -17,8 +18,31 @@ every one, its GET rate lower by 4-38 %, its decision rate higher in three.
 tests/test_gunicorn.py checks that a shutdown closes nothing twice.
 """
 
+import asyncio
+
 from uvicorn_worker import UvicornWorker
 
 
+class OneAcceptLoop(asyncio.SelectorEventLoop):
+    """asyncio's loop, taking one waiting connection each time the listening socket wakes it.
+
+    All the workers wait on the one listening socket that gunicorn opened, and the kernel
+    wakes each of them for a new connection; asyncio's loop then accepts every connection
+    waiting, up to the listen backlog (bpo-27906). When a client opens its connections
+    at once (a pool at start, or reconnecting after a restart), the first worker awake
+    took them all, and they stayed there for as long as the client kept them open: in
+    issue 10's benchmark (32 connections, opened by wrk at once) one worker held all 32
+    in 1 of 12 rounds, half the machine idle (949 req/s, against 1,800-1,930 with the
+    connections spread), and 21 to 28 of them in 6 others. Taking one per wake-up, the
+    workers take turns: 14 to 18 each in 12 of 12 rounds. tests/test_gunicorn.py opens
+    such bursts. The rest is asyncio's own accept.
+    """
+
+    def _accept_connection(self, protocol_factory, sock, sslcontext=None, server=None,
+                           backlog=100, *timeouts):
+        super()._accept_connection(protocol_factory, sock, sslcontext, server, 1, *timeouts)
+
+
 class Worker(UvicornWorker):
-    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "loop": "asyncio"}
+    # uvicorn calls an import string that names no loop of its own to make the loop.
+    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "loop": "app.worker:OneAcceptLoop"}

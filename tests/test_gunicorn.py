@@ -1,6 +1,12 @@
 """A smoke test of the real production server process."""
 
+import contextlib
 import json
+import os
+import select
+import socket
+import time
+from pathlib import Path
 
 import httpx
 
@@ -64,3 +70,67 @@ def test_logs_are_json_with_request_ids_and_never_hold_a_token(database_url, tmp
     assert {"status": 200, "method": "GET", "operation": "app.api.ivr_fallback.list_numbers"}.items() <= traced[0].items()
     assert all(line["request_id"] != "-" for line in access)
     assert not any("access_token" in line["path"] for line in access)
+
+
+def test_connections_opened_at_once_are_spread_over_the_workers(database_url, tmp_path):
+    """A client that opens its pool of connections at once gets them spread over the
+    workers. With asyncio's own loop, the first worker awake accepted all that were
+    waiting: it held 31 or 32 of 32 in 8 of 10 such bursts, and the other worker's core
+    stayed idle for as long as the client kept them open (app/worker.py)."""
+    server = server_on(database_url, tmp_path)
+    spreads = []
+    with server:
+        workers = _ready_workers(server, tmp_path / "gunicorn.log", count=2)
+        for _ in range(3):
+            time.sleep(0.3)  # the workers idle, as before a client starts
+            pool = [socket.socket() for _ in range(32)]
+            try:
+                # As a client's pool does: every connection asked for before any is set up.
+                for connection in pool:
+                    connection.setblocking(False)
+                    connection.connect_ex(("127.0.0.1", server.port))
+                _, connected, _ = select.select([], pool, [], 10)
+                assert len(connected) == 32
+                for connection in pool:
+                    connection.setblocking(True)
+                    connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+                for connection in pool:
+                    assert connection.recv(4096).startswith(b"HTTP/1.1 200 ")
+                spreads.append(_connections_held(workers, server.port))
+            finally:
+                for connection in pool:
+                    connection.close()
+    assert all(sum(held.values()) == 32 for held in spreads), spreads
+    assert all(min(held.values()) >= 6 for held in spreads), spreads
+
+
+def _ready_workers(server, log_path: Path, count: int, timeout: float = 30) -> list[int]:
+    """The pids of the master's workers, once `count` of them serve (uvicorn logs it)."""
+    deadline = time.monotonic() + timeout
+    while log_path.read_text().count("Application startup complete") < count:
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.05)
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # After the command name in parentheses: the state, then the parent's pid.
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.process.pid:
+                workers.append(int(stat.parent.name))
+    assert len(workers) == count
+    return workers
+
+
+def _connections_held(workers: list[int], port: int) -> dict[int, int]:
+    """How many established TCP connections to `port` each worker holds (from /proc)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].split(":")[1], 16)
+        if local_port == port and fields[3] == "01":  # 01: ESTABLISHED
+            inodes.add(fields[9])
+    held = {}
+    for pid in workers:
+        sockets = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()
+                   if os.readlink(fd).startswith("socket:")}
+        held[pid] = sum(f"socket:[{inode}]" in sockets for inode in inodes)
+    return held
