@@ -1,6 +1,7 @@
 """A smoke test of the real production server process."""
 
 import contextlib
+import http.client
 import json
 import os
 import select
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from app import worker
 from tests.conftest import DOMAIN, SECRET, bearer, make_token
 from tests.live_server import server_on
 
@@ -134,3 +136,21 @@ def _connections_held(workers: list[int], port: int) -> dict[int, int]:
                    if os.readlink(fd).startswith("socket:")}
         held[pid] = sum(f"socket:[{inode}]" in sockets for inode in inodes)
     return held
+
+
+def test_a_keepalive_connection_is_closed_after_about_a_thousand_requests(database_url, tmp_path):
+    """So that a client's next connection can go to a less busy worker (app/worker.py):
+    the last answer says `Connection: close`, and it is a whole answer."""
+    server = server_on(database_url, tmp_path, workers=1)
+    with server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            for served in range(1, 2001):
+                connection.request("GET", "/healthz")
+                answer = connection.getresponse()
+                assert answer.status == 200 and answer.read() == b'{"status":"alive"}'
+                if answer.getheader("Connection") == "close":
+                    break
+        finally:
+            connection.close()
+    assert worker.KEEPALIVE_REQUESTS // 2 <= served <= worker.KEEPALIVE_REQUESTS * 3 // 2
