@@ -9,10 +9,10 @@ import time
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from app.accounting import UsageRecorder
+from app.accounting import FLUSH_BATCH_ROWS, UsageRecorder
 from tests.conftest import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, bearer, make_token
 from tests.live_server import server_on
 
@@ -108,11 +108,38 @@ def test_a_failed_flush_keeps_the_tally_for_the_next(client, auth, platform_auth
         raise OperationalError("connect", {}, ConnectionRefusedError())
 
     with monkeypatch.context() as patched:
-        patched.setattr(recorder.engine, "begin", unreachable)
+        patched.setattr(recorder.engine, "connect", unreachable)
         assert recorder.flush() == 0
     client.get(f"{DECISION}?outcome=error", headers=platform_auth)
     assert recorder.flush() == 1
     assert usage(engine)[0] == 2
+
+
+def test_a_flush_failing_part_way_keeps_only_what_it_did_not_write(client, auth, engine, recorder):
+    numbers = [f"+46{index:04d}" for index in range(FLUSH_BATCH_ROWS + 10)]
+    for number in numbers:
+        set_entry(client, auth, path=f"/cache/{DOMAIN}/ivrfallback/{number}")
+    now = int(time.time())
+    for number in reversed(numbers):
+        recorder.record(DOMAIN, number, "timeout", now)
+    updates = []
+
+    def second_fails(_connection, _cursor, statement, *_):
+        if statement.startswith("UPDATE ivr_fallback"):
+            updates.append(statement)
+            if len(updates) == 2:
+                raise OperationalError(statement, {}, ConnectionRefusedError())
+
+    event.listen(recorder.engine, "before_cursor_execute", second_fails)
+    try:
+        assert recorder.flush() == FLUSH_BATCH_ROWS
+    finally:
+        event.remove(recorder.engine, "before_cursor_execute", second_fails)
+    # The first transaction wrote the first entries in key order, the second failed.
+    assert [usage(engine, number)[0] for number in numbers] == (
+        [1] * FLUSH_BATCH_ROWS + [0] * 10)
+    assert recorder.flush() == 10
+    assert all(usage(engine, number)[0] == 1 for number in numbers)
 
 
 def lock_waits(engine) -> int:
