@@ -29,6 +29,9 @@ SWAGGER_UI_INDEX = re.compile(r"/[a-z]+/ui/")
 # a client sends the numbers `.` and `..`, whose literal segments clients remove.
 ESCAPE_REFUSED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~")
 PERCENT_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
+# C0 controls and DEL; one search instead of a Python test per character (the path
+# check then takes 1.1 µs instead of 4.3: issue 10, a third of a percent of a request).
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 # A redirect may only name a path of this server (`//host` and `/\\host` are other hosts).
 LOCAL_LOCATION = re.compile(r"/(?![/\\])[^\s]*")
 # Headers a request may carry once. Of two copies, one intermediary reads the first and
@@ -172,7 +175,7 @@ def path_refusal(path: str, raw_path: bytes) -> str | None:
     as a slash: those are ordinary segments and characters here. In a domain or a number
     the spec's pattern judges them (`.` and `..` are numbers), elsewhere no route matches.
     """
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in path):
+    if CONTROL_CHARACTER.search(path):
         # Starlette's and Flask's routers disagree on such paths (a 500).
         return "The path contains control characters."
     if b"%2f" in raw_path.lower():
