@@ -13,7 +13,7 @@ import threading
 
 from prometheus_client import Counter
 from sqlalchemy import Engine, bindparam, case, or_, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.models import IvrFallback
 
@@ -91,7 +91,7 @@ class UsageRecorder:
         """Write the tally, FLUSH_BATCH_ROWS entries per transaction; return how many
         entry rows were written.
 
-        On a database error the entries not yet written are kept for the next flush,
+        On a database (or pool) error the entries not yet written are kept for the next flush,
         so an outage shorter than the process's life loses nothing.
         """
         with self._lock:
@@ -105,7 +105,8 @@ class UsageRecorder:
         used = sorted(pending.items())
         written = 0
         try:
-            # One connection for every transaction: its cache keeps the index pages.
+            # One connection for every transaction: on SQLite, each connection has its own
+            # page cache, and a fresh one per transaction read the index pages again.
             with self.engine.connect() as connection:
                 for start in range(0, len(used), FLUSH_BATCH_ROWS):
                     rows = [
@@ -121,9 +122,11 @@ class UsageRecorder:
                     if written < len(used):
                         # At once when the recorder is stopping: a shutdown writes all now.
                         self._stopped.wait(FLUSH_BATCH_PAUSE_SECONDS)
-        except DBAPIError as error:
+        except SQLAlchemyError as error:
+            # The database's errors, and the pool's: no connection free in time.
+            orig = getattr(error, "orig", None)
             log.warning("fallback usage not written, kept for the next flush: %s",
-                        error.orig.__class__.__name__ if error.orig else error)
+                        orig.__class__.__name__ if orig else error.__class__.__name__)
             self._restore(dict(used[written:]))
         return written
 

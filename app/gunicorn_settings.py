@@ -25,11 +25,10 @@ bind = os.environ.get("CACHE_BIND", "0.0.0.0:8080")
 worker_class = "app.worker.Worker"
 # One worker per core, by measurement (benchmarks/run.py, 2 cores, SQLite, GET item at 32
 # connections): 2 workers answered 1,408 req/s with a p99 of 54 ms, 3 answered 1,176 and
-# 66 ms, 4 answered 1,008 and 87 ms (earlier, 5 workers: 966 req/s, 370 ms). Again once
-# the workers spread their connections evenly (app/worker.py): 2 workers 1,676 req/s and
-# 25 ms, 3 workers 1,653 and 36 ms (the decision: 1,471 and 35 ms, 1,528 and 40 ms). Each
-# worker runs its requests on a thread pool already, so more processes only add
-# switching and memory (about 100-150 MiB each).
+# 66 ms, 4 answered 1,008 and 87 ms (earlier, 5 workers: 966 req/s, 370 ms); measured
+# again once the workers spread their connections evenly (app/worker.py): README,
+# Benchmarks. Each worker runs its requests on a thread pool already, so more processes
+# only add switching and memory (about 100-150 MiB each).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 # A worker silent for this long is killed and replaced.
 timeout = int(os.environ.get("CACHE_WORKER_TIMEOUT", "30"))

@@ -61,7 +61,11 @@ class OneAcceptLoop(asyncio.SelectorEventLoop):
 
 class RecyclingProtocol(HttpToolsProtocol):
     """uvicorn's HTTP/1.1 protocol (httptools), closing a connection after its
-    KEEPALIVE_REQUESTS-th request or so, once that request is answered."""
+    KEEPALIVE_REQUESTS-th request or so, once that request is answered.
+
+    Requests a client has pipelined behind that one go unanswered, as with nginx's
+    limit: RFC 9112 (9.3.2) has the client send them again on a new connection.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

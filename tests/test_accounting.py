@@ -11,7 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from app import accounting
 from app.accounting import FLUSH_BATCH_ROWS, UsageRecorder
 from tests.conftest import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, bearer, make_token
 from tests.live_server import server_on
@@ -140,6 +142,36 @@ def test_a_flush_failing_part_way_keeps_only_what_it_did_not_write(client, auth,
         [1] * FLUSH_BATCH_ROWS + [0] * 10)
     assert recorder.flush() == 10
     assert all(usage(engine, number)[0] == 1 for number in numbers)
+
+
+def test_a_flush_that_gets_no_pooled_connection_keeps_the_tally(client, auth, platform_auth,
+                                                                engine, recorder, monkeypatch):
+    set_entry(client, auth, mode="always")
+    client.get(f"{DECISION}?outcome=timeout", headers=platform_auth)
+
+    def pool_exhausted():
+        raise PoolTimeout("QueuePool limit reached, connection timed out")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(recorder.engine, "connect", pool_exhausted)
+        assert recorder.flush() == 0
+    assert recorder.flush() == 1
+    assert usage(engine)[0] == 1
+
+
+def test_stopping_writes_the_rest_without_the_pauses(client, auth, engine, monkeypatch):
+    # Between its transactions a flush pauses, except at a graceful shutdown, which has
+    # gunicorn's graceful timeout to write everything.
+    monkeypatch.setattr(accounting, "FLUSH_BATCH_PAUSE_SECONDS", 60)
+    numbers = [f"+47{index:04d}" for index in range(2 * FLUSH_BATCH_ROWS + 1)]
+    recorder_ = UsageRecorder(engine, 3600).start()
+    for number in numbers:
+        recorder_.record(DOMAIN, number, "timeout", int(time.time()))
+    stopping = threading.Thread(target=recorder_.stop)
+    stopping.start()
+    stopping.join(30)
+    assert not stopping.is_alive()
+    assert recorder_.flush() == 0  # nothing left behind
 
 
 def lock_waits(engine) -> int:

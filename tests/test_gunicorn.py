@@ -1,5 +1,6 @@
 """A smoke test of the real production server process."""
 
+import asyncio
 import contextlib
 import http.client
 import json
@@ -154,3 +155,32 @@ def test_a_keepalive_connection_is_closed_after_about_a_thousand_requests(databa
         finally:
             connection.close()
     assert worker.KEEPALIVE_REQUESTS // 2 <= served <= worker.KEEPALIVE_REQUESTS * 3 // 2
+
+
+def test_the_workers_loop_accepts_one_waiting_connection_per_wake_up():
+    """The unit under the test above: of five connections waiting, one wake-up takes one.
+    Called as asyncio's loop calls it when the listening socket is ready; it overrides a
+    method of asyncio's own, which a new Python could change."""
+    loop = worker.OneAcceptLoop()
+    transports = []
+
+    class Protocol(asyncio.Protocol):
+        def connection_made(self, transport):
+            transports.append(transport)
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.setblocking(False)
+        clients = [socket.create_connection(listener.getsockname()) for _ in range(5)]
+        try:
+            loop._accept_connection(Protocol, listener, None, None, 100)
+            loop.run_until_complete(asyncio.sleep(0.1))  # sets up the one it accepted
+            left = []
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    left.append(listener.accept()[0])
+            assert (len(transports), len(left)) == (1, 4)
+        finally:
+            for connection in transports + left + clients:
+                connection.close()
+            loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
