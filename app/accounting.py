@@ -27,8 +27,6 @@ USAGE_ROWS_WRITTEN = Counter(
 _last_use_is_older = or_(
     IvrFallback.last_used_at.is_(None), IvrFallback.last_used_at <= bindparam("b_at")
 )
-# One statement for every entry of a flush (executemany). Several processes flush
-# in any order, so the last use only moves forward; counts add up.
 # A flush writes at most this many entries per transaction, with this pause between
 # transactions. All of a window's entries in one transaction (1,700 of them when the
 # benchmark's 1,700 decisions a second pick entries at random) held a worker's CPU for
@@ -43,6 +41,8 @@ _last_use_is_older = or_(
 FLUSH_BATCH_ROWS = 200
 FLUSH_BATCH_PAUSE_SECONDS = 0.02
 
+# One statement for every entry of a batch (executemany). Several processes flush
+# in any order, so the last use only moves forward; counts add up.
 ADD_USAGE = (
     update(IvrFallback)
     .where(

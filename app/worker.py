@@ -1,5 +1,5 @@
-"""The gunicorn worker (app/gunicorn_settings.py): uvicorn's, on asyncio's event loop
-(accepting one connection at a time: OneAcceptLoop).
+"""The gunicorn worker (app/gunicorn_settings.py): uvicorn's, on asyncio's event loop,
+keeping the connections spread over the workers (OneAcceptLoop, RecyclingProtocol).
 
 Not on uvloop, which uvicorn would pick when it is installed: uvloop closes the
 listening socket's file descriptor twice when a worker shuts down gracefully. gunicorn

@@ -158,7 +158,8 @@ def test_a_keepalive_connection_is_closed_after_about_a_thousand_requests(databa
 
 
 def test_the_workers_loop_accepts_one_waiting_connection_per_wake_up():
-    """The unit under the test above: of five connections waiting, one wake-up takes one.
+    """The unit under test_connections_opened_at_once_are_spread_over_the_workers: of
+    five connections waiting, one wake-up takes one.
     Called as asyncio's loop calls it when the listening socket is ready; it overrides a
     method of asyncio's own, which a new Python could change."""
     loop = worker.OneAcceptLoop()
