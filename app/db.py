@@ -160,7 +160,9 @@ class Databases:
     (the pool pings each one first, so this costs no query of its own), or when a
     statement loses its connection. While it is down, reads go straight to the
     replica instead of waiting for a connect timeout each; one background thread
-    per process probes the primary and ends that as soon as it answers.
+    per process probes the primary and ends that as soon as it answers, and so does
+    any statement the primary answers meanwhile (a write, which would otherwise be
+    followed by its writer's read of the replica's older answer).
     """
 
     def __init__(self, url: str, read_url: str | None = None, pooler: str | None = None):
@@ -173,9 +175,11 @@ class Databases:
             if read_url else None
         )
         self._primary_down = threading.Event()
+        self._probing = False
         self._lock = threading.Lock()
         if self.replica is not None:
             event.listen(self.primary_engine, "handle_error", self._on_primary_error)
+            event.listen(self.primary_engine, "after_cursor_execute", self._on_primary_answer)
 
     @property
     def primary_engine(self) -> Engine:
@@ -194,19 +198,38 @@ class Databases:
             if self._primary_down.is_set():
                 return
             self._primary_down.set()
+            # A probe that has not yet seen the primary back (a statement ended the
+            # last outage first) goes on probing for this one: one probe per process.
+            start_probe, self._probing = not self._probing, True
         log.warning("primary database unreachable, reading from the replica: %s", reason)
-        threading.Thread(target=self._probe_primary, name="cache-db-probe", daemon=True).start()
+        if start_probe:
+            threading.Thread(target=self._probe_primary, name="cache-db-probe",
+                             daemon=True).start()
+
+    def mark_primary_up(self) -> None:
+        with self._lock:
+            if not self._primary_down.is_set():
+                return
+            self._primary_down.clear()
+        log.warning("primary database answers again, reading from it")
 
     def _probe_primary(self) -> None:
-        while self._primary_down.is_set():
+        while True:
             time.sleep(PRIMARY_PROBE_SECONDS)
+            with self._lock:
+                if not self._primary_down.is_set():
+                    self._probing = False
+                    return
             try:
                 with self.primary_engine.connect() as connection:
                     connection.execute(text("SELECT 1"))
             except OperationalError:
                 continue
-            self._primary_down.clear()
-            log.warning("primary database answers again, reading from it")
+            self.mark_primary_up()
+
+    def _on_primary_answer(self, *_statement) -> None:
+        if self._primary_down.is_set():
+            self.mark_primary_up()
 
     def _on_primary_error(self, context) -> None:
         # A failed ping is followed by a reconnect, which says whether the primary is gone.

@@ -6,6 +6,7 @@ a real standby's lag is measured in tests/scaleout).
 """
 
 import time
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event, make_url, text
@@ -128,6 +129,51 @@ def test_reads_come_from_the_replica_while_the_primary_is_cut_and_go_back(app_wi
     assert back_after < 3
     assert after.status_code == 200 and "cache-stale" not in after.headers
     assert write_after.status_code == 200
+
+
+@needs_postgres
+def test_a_write_the_primary_answers_ends_the_replica_reads_before_the_probe(
+        app_with_replica, proxy, monkeypatch):
+    """The writer's next read must not come from the replica, which may not have its write
+    yet: a statement the primary answers ends the outage in that process at once."""
+    monkeypatch.setattr(db, "PRIMARY_PROBE_SECONDS", 60)  # the probe would come too late
+    databases = app_with_replica.app.extensions["cache_db"]
+    with app_with_replica.test_client() as client:
+        assert client.post(ENTRY, json=calling(), headers=AUTH).status_code == 200
+        proxy.cut()
+        stale = client.get(READS["decide"], headers=AUTH)
+        proxy.restore()
+        still_stale = client.get(READS["decide"], headers=AUTH)
+        write = client.post(ENTRY, json={**calling(), "mode": "onError"}, headers=AUTH)
+        after = client.get(ENTRY, headers=AUTH)
+    assert stale.headers["cache-stale"] == "0" and still_stale.headers["cache-stale"] == "0"
+    assert write.status_code == 200
+    assert after.status_code == 200 and "cache-stale" not in after.headers
+    assert after.json()["data"]["mode"] == "onError"
+    assert not databases.primary_down
+
+
+def test_one_probe_per_process_however_often_the_primary_comes_and_goes(tmp_path, monkeypatch):
+    """An outage that a statement ended before the probe saw it leaves that probe running:
+    the next outage is probed by it, not by a second thread."""
+    databases = db.Databases(f"sqlite:///{tmp_path / 'cache.db'}")
+    probes = []
+
+    class ProbeThread:  # a probe that stays running: it never sees the primary back itself
+        def __init__(self, target, name, daemon):
+            self.name = name
+
+        def start(self):
+            probes.append(self.name)
+
+    monkeypatch.setattr(db, "threading", SimpleNamespace(Thread=ProbeThread))
+    for _ in range(3):
+        databases.mark_primary_down("cut")
+        databases.mark_primary_down("cut again")
+        assert databases.primary_down
+        databases.mark_primary_up()
+        assert not databases.primary_down
+    assert probes == ["cache-db-probe"]
 
 
 @needs_postgres
