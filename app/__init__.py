@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import copy
 import gc
 import importlib
 import inspect
@@ -80,11 +79,11 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     ).start()
 
     # One bundled document per spec: what Connexion routes and validates from is
-    # exactly what clients download.
+    # what clients download (with the path parameters in each operation).
     documents = [specs.bundle(SPEC_DIR / name) for name in specs.SPEC_FILES]
     for document in documents:
         connexion_app.add_api(
-            copy.deepcopy(document),
+            specs.for_connexion(document),
             resolver=RelativeResolver("app.api"),
             strict_validation=True,
             validator_map={"parameter": NamingParameterValidator, "body": BODY_VALIDATORS},

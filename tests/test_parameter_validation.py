@@ -1,6 +1,7 @@
 """app/validation.py checks parameters with fastjsonschema first and asks jsonschema only
 about a refused value: the fast check must never pass what jsonschema refuses, on every
-parameter schema of the three specs (as served, references resolved)."""
+parameter schema of the three specs (as served, references resolved). And each parameter
+is checked once per request (app/specs.py's `for_connexion`)."""
 
 import json
 
@@ -11,6 +12,7 @@ from jsonschema import Draft4Validator
 
 from app import specs, validation
 from app.resources import data_folder
+from tests.conftest import DOMAIN, PLATFORM, bearer, make_token
 
 
 def resolved(document, node):
@@ -85,3 +87,50 @@ def assert_agree(schema, value):
         "path", value, {"name": "p", "schema": schema})
     assert (verdict is None) == authority.is_valid(value), (schema, value, verdict)
     assert not fast_passes or authority.is_valid(value), (schema, value)
+
+
+def test_each_parameter_of_an_operation_is_checked_once_per_request(client, monkeypatch):
+    """Connexion 3.3 added the path's parameters to an operation's own list once per
+    middleware layer: the decision's `domain` and `number` were checked six times each."""
+    checked = []
+    check = validation.NamingParameterValidator.validate_parameter
+
+    def counted(parameter_type, value, param, param_name=None):
+        checked.append(param["name"])
+        return check(parameter_type, value, param, param_name)
+
+    monkeypatch.setattr(validation.NamingParameterValidator, "validate_parameter",
+                        staticmethod(counted))
+    response = client.get(f"/platform/{DOMAIN}/ivrfallback/+4611/decision?outcome=timeout",
+                          headers=bearer(make_token(scopes=(PLATFORM,))))
+    assert response.status_code == 200, response.text
+    assert sorted(checked) == ["domain", "number", "outcome", "status"]
+
+
+def test_connexion_gets_the_path_parameters_in_each_operation_and_clients_the_spec_as_written():
+    document = {
+        "components": {"parameters": {"domain": {"name": "domain", "in": "path"}}},
+        "paths": {"/{domain}/{number}": {
+            "summary": "kept",
+            "parameters": [{"$ref": "#/components/parameters/domain"},
+                           {"name": "number", "in": "path", "description": "the path's"}],
+            "get": {"parameters": [{"name": "number", "in": "path", "description": "own"},
+                                   {"name": "outcome", "in": "query"}]},
+            "delete": {"responses": {}},
+        }},
+    }
+    as_written = json.dumps(document, sort_keys=True)
+    routed = specs.for_connexion(document)
+    item = routed["paths"]["/{domain}/{number}"]
+    assert "parameters" not in item and item["summary"] == "kept"
+    # The operation's own `number` overrides the path's (OpenAPI 3.0), in its own place.
+    assert item["get"]["parameters"] == [
+        {"$ref": "#/components/parameters/domain"},
+        {"name": "number", "in": "path", "description": "own"},
+        {"name": "outcome", "in": "query"},
+    ]
+    assert item["delete"]["parameters"] == [
+        {"$ref": "#/components/parameters/domain"},
+        {"name": "number", "in": "path", "description": "the path's"},
+    ]
+    assert json.dumps(document, sort_keys=True) == as_written
