@@ -15,7 +15,7 @@ import psycopg
 
 from flask import current_app, g
 from sqlalchemy import Engine, MetaData, String, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from app.config import POOLERS
@@ -49,6 +49,8 @@ TCP_SETTINGS = {"tcp_user_timeout": 3000, "keepalives": 1, "keepalives_idle": 2,
 # After the primary failed, reads go straight to the replica; a background probe
 # asks the primary again this often and sends reads back as soon as it answers.
 PRIMARY_PROBE_SECONDS = 1.0
+# Where a primary connection keeps how many outages had begun when it was opened.
+OUTAGES_AT_CONNECT = "cache_outages_at_connect"
 # The response header of an answer read from the replica: how many seconds of the
 # primary's writes it may be missing (`unknown` when the replica cannot tell).
 STALE_HEADER = "Cache-Stale"
@@ -160,9 +162,12 @@ class Databases:
     (the pool pings each one first, so this costs no query of its own), or when a
     statement loses its connection. While it is down, reads go straight to the
     replica instead of waiting for a connect timeout each; one background thread
-    per process probes the primary and ends that as soon as it answers, and so does
-    any statement the primary answers meanwhile (a write, which would otherwise be
-    followed by its writer's read of the replica's older answer).
+    per process probes the primary and ends that as soon as it answers. So does a
+    statement the primary answers meanwhile on a connection opened since the outage
+    began (a write, after which this process's next read would otherwise come from a
+    replica that may not have it yet): one sent on an older connection may have been
+    answered before the outage, and one of those answering while new connections are
+    refused (the primary at its connection limit) must not flip the state back and forth.
     """
 
     def __init__(self, url: str, read_url: str | None = None, pooler: str | None = None):
@@ -175,10 +180,12 @@ class Databases:
             if read_url else None
         )
         self._primary_down = threading.Event()
+        self._outages = 0  # how many times the primary was marked down
         self._probing = False
         self._lock = threading.Lock()
         if self.replica is not None:
             event.listen(self.primary_engine, "handle_error", self._on_primary_error)
+            event.listen(self.primary_engine, "connect", self._on_primary_connect)
             event.listen(self.primary_engine, "after_cursor_execute", self._on_primary_answer)
 
     @property
@@ -197,10 +204,12 @@ class Databases:
         with self._lock:
             if self._primary_down.is_set():
                 return
+            self._outages += 1
             self._primary_down.set()
             # A probe that has not yet seen the primary back (a statement ended the
             # last outage first) goes on probing for this one: one probe per process.
-            start_probe, self._probing = not self._probing, True
+            start_probe = not self._probing
+            self._probing = True
         log.warning("primary database unreachable, reading from the replica: %s", reason)
         if start_probe:
             threading.Thread(target=self._probe_primary, name="cache-db-probe",
@@ -223,12 +232,19 @@ class Databases:
             try:
                 with self.primary_engine.connect() as connection:
                     connection.execute(text("SELECT 1"))
-            except OperationalError:
+            except SQLAlchemyError:
+                continue  # still down, or no pooled connection free in time: ask again
+            except Exception:  # noqa: BLE001 - the probe must outlive any one failure
+                log.exception("primary database probe failed")
                 continue
             self.mark_primary_up()
 
-    def _on_primary_answer(self, *_statement) -> None:
-        if self._primary_down.is_set():
+    def _on_primary_connect(self, _dbapi_connection, connection_record) -> None:
+        connection_record.info[OUTAGES_AT_CONNECT] = self._outages
+
+    def _on_primary_answer(self, connection, *_execution) -> None:
+        if (self._primary_down.is_set()
+                and connection.info.get(OUTAGES_AT_CONNECT) == self._outages):
             self.mark_primary_up()
 
     def _on_primary_error(self, context) -> None:

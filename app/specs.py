@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import yaml
+from connexion.http_facts import METHODS
 from flask import Blueprint, Response
 
 # The specs the service routes from, in openapi/.
@@ -79,8 +80,7 @@ def bundle(path: Path) -> dict:
     return document
 
 
-# The keys of a path item that are operations (OpenAPI 3.0).
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+COMPONENT_PARAMETER = "#/components/parameters/"
 
 
 def for_connexion(document: dict) -> dict:
@@ -98,20 +98,25 @@ def for_connexion(document: dict) -> dict:
     declared = document.get("components", {}).get("parameters", {})
 
     def key(parameter: dict) -> tuple[str, str]:
-        ref = parameter.get("$ref", "")
-        if ref.startswith("#/components/parameters/"):
-            parameter = declared[ref.rpartition("/")[2]]
-        return parameter["name"], parameter["in"]
+        for _hop in range(len(declared) + 1):  # a chain of references, never a cycle
+            ref = parameter.get("$ref")
+            if ref is None:
+                return parameter["name"], parameter["in"]
+            name = ref.removeprefix(COMPONENT_PARAMETER).replace("~1", "/").replace("~0", "~")
+            if not ref.startswith(COMPONENT_PARAMETER) or name not in declared:
+                raise SpecError(f"a parameter refers to {ref!r}, which is not one of "
+                                "components.parameters")
+            parameter = declared[name]
+        raise SpecError(f"the parameter references through {ref!r} go round in a cycle")
 
     for item in document.get("paths", {}).values():
         shared = item.pop("parameters", [])
-        for method in HTTP_METHODS:
-            if method in item:
-                own = item[method].get("parameters", [])
-                overridden = {key(parameter) for parameter in own}
-                item[method]["parameters"] = [
-                    parameter for parameter in shared if key(parameter) not in overridden
-                ] + own
+        for method in METHODS & item.keys():
+            own = item[method].get("parameters", [])
+            overridden = {key(parameter) for parameter in own}
+            item[method]["parameters"] = [
+                parameter for parameter in shared if key(parameter) not in overridden
+            ] + own
     return document
 
 

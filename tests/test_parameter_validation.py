@@ -107,7 +107,7 @@ def test_each_parameter_of_an_operation_is_checked_once_per_request(client, monk
     assert sorted(checked) == ["domain", "number", "outcome", "status"]
 
 
-def test_connexion_gets_the_path_parameters_in_each_operation_and_clients_the_spec_as_written():
+def test_connexion_gets_each_paths_parameters_in_its_operations_the_document_stays():
     document = {
         "components": {"parameters": {"domain": {"name": "domain", "in": "path"}}},
         "paths": {"/{domain}/{number}": {
@@ -134,3 +134,27 @@ def test_connexion_gets_the_path_parameters_in_each_operation_and_clients_the_sp
         {"name": "number", "in": "path", "description": "the path's"},
     ]
     assert json.dumps(document, sort_keys=True) == as_written
+
+
+@pytest.mark.parametrize("ref", ["#/paths/~1a/parameters/0", "#/components/parameters/none",
+                                 "#/components/parameters/loop"])
+def test_a_path_parameter_that_refers_elsewhere_is_refused_at_startup(ref):
+    document = {
+        "components": {"parameters": {"loop": {"$ref": "#/components/parameters/loop"}}},
+        "paths": {"/a": {"parameters": [{"$ref": ref}], "get": {"parameters": [
+            {"name": "q", "in": "query"}]}}},
+    }
+    with pytest.raises(specs.SpecError, match="refers to|cycle"):
+        specs.for_connexion(document)
+
+
+def test_a_chain_of_component_references_is_followed():
+    document = {
+        "components": {"parameters": {
+            "alias": {"$ref": "#/components/parameters/a~1b"},
+            "a/b": {"name": "number", "in": "path"}}},
+        "paths": {"/{number}": {"parameters": [{"$ref": "#/components/parameters/alias"}],
+                                "get": {"parameters": [{"name": "number", "in": "path"}]}}},
+    }
+    item = specs.for_connexion(document)["paths"]["/{number}"]
+    assert item["get"]["parameters"] == [{"name": "number", "in": "path"}]  # overridden

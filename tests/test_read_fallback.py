@@ -5,6 +5,7 @@ same database reached directly (not in recovery, so its answers say `Cache-Stale
 a real standby's lag is measured in tests/scaleout).
 """
 
+import threading
 import time
 from types import SimpleNamespace
 
@@ -133,12 +134,16 @@ def test_reads_come_from_the_replica_while_the_primary_is_cut_and_go_back(app_wi
 
 @needs_postgres
 def test_a_write_the_primary_answers_ends_the_replica_reads_before_the_probe(
-        app_with_replica, proxy, monkeypatch):
+        tmp_path, database_url, proxy, monkeypatch):
     """The writer's next read must not come from the replica, which may not have its write
     yet: a statement the primary answers ends the outage in that process at once."""
     monkeypatch.setattr(db, "PRIMARY_PROBE_SECONDS", 60)  # the probe would come too late
-    databases = app_with_replica.app.extensions["cache_db"]
-    with app_with_replica.test_client() as client:
+    app = create_app({  # and no use tally flush: the write alone must end the outage
+        "instance_path": tmp_path, "jwt_secret": SECRET, "usage_flush_interval": 3600,
+        "database_url": proxied(database_url, proxy), "database_read_url": database_url,
+    })
+    databases = app.app.extensions["cache_db"]
+    with app.test_client() as client:
         assert client.post(ENTRY, json=calling(), headers=AUTH).status_code == 200
         proxy.cut()
         stale = client.get(READS["decide"], headers=AUTH)
@@ -174,6 +179,47 @@ def test_one_probe_per_process_however_often_the_primary_comes_and_goes(tmp_path
         databases.mark_primary_up()
         assert not databases.primary_down
     assert probes == ["cache-db-probe"]
+
+
+def test_only_a_connection_opened_since_the_outage_began_ends_it(tmp_path, monkeypatch):
+    """A pooled connection's answer may predate the outage, and may come while the primary
+    refuses new connections: the state must not flip back on it."""
+    monkeypatch.setattr(db, "PRIMARY_PROBE_SECONDS", 60)  # the probe stays out of it
+    url = f"sqlite:///{tmp_path / 'cache.db'}"
+    databases = db.Databases(url, read_url=url)
+    with databases.primary_engine.connect() as connection:
+        connection.execute(text("SELECT 1"))  # pooled: opened before the outage
+    databases.mark_primary_down("cut")
+    with databases.primary_engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    assert databases.primary_down
+    databases.primary_engine.dispose()
+    with databases.primary_engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    assert not databases.primary_down
+
+
+def test_a_probe_that_saw_the_primary_back_ends_and_the_next_outage_gets_one(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(db, "PRIMARY_PROBE_SECONDS", 0.01)
+    url = f"sqlite:///{tmp_path / 'cache.db'}"
+    databases = db.Databases(url, read_url=url)
+    others = set(threading.enumerate())  # earlier tests' probes may still be asleep
+
+    def probes() -> list:
+        return [thread for thread in threading.enumerate()
+                if thread.name == "cache-db-probe" and thread not in others]
+
+    def wait_for(condition) -> None:
+        deadline = time.monotonic() + 5
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.01)
+
+    for _ in range(2):
+        databases.mark_primary_down("cut")
+        wait_for(lambda: not databases.primary_down)  # the probe saw it back
+        wait_for(lambda: not probes())  # and ended
 
 
 @needs_postgres

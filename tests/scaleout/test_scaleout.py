@@ -146,8 +146,8 @@ def fresh_since(load: Load, since: float, quiet: float = 2.0) -> float | None:
     """When the reads came back to the primary: the end of the last stale-marked read after
     `since`, once every read for `quiet` seconds after it was fresh; None before that.
 
-    A time, not a count of fresh reads: each worker returns on its own (its probe runs
-    once a second, or one of its writes succeeds first), and a worker still on the
+    A time, not a count of fresh reads: each worker returns on its own (one of its
+    statements succeeds, or its probe, once a second), and a worker still on the
     standby may get none of the next few dozen reads while its neighbours answer them.
     """
     answered = [r for r in load.results if r.kind in Load.READS and r.sent > since
@@ -354,8 +354,9 @@ def test_the_primary_stopped_reads_answer_from_the_standby_writes_get_503(cluste
                           if r.kind == "write" and r.status == 200 and r.sent > restarted_at),
                          None),
             15, "writes to succeed again")
-        # Each worker's first write that succeeds, or else its probe (once a second),
-        # sends its reads back to the primary.
+        # In each worker, the first statement the primary answers on a new connection (a
+        # write, the use tally's flush every 2 s), or else its probe (once a second),
+        # sends the reads back to the primary.
         reads_back = wait_until(lambda: fresh_since(load, restarted_at), 15,
                                 "reads to come from the primary again")
         time.sleep(1)
