@@ -49,6 +49,8 @@ def app_with_replica(tmp_path, database_url, proxy):
     return create_app({
         "instance_path": tmp_path, "jwt_secret": SECRET, "validate_responses": True,
         "database_url": proxied(database_url, proxy), "database_read_url": database_url,
+        # No use tally flush: only the requests of a test reach the primary.
+        "usage_flush_interval": 3600,
     })
 
 
@@ -134,14 +136,11 @@ def test_reads_come_from_the_replica_while_the_primary_is_cut_and_go_back(app_wi
 
 @needs_postgres
 def test_a_write_the_primary_answers_ends_the_replica_reads_before_the_probe(
-        tmp_path, database_url, proxy, monkeypatch):
+        app_with_replica, proxy, monkeypatch):
     """The writer's next read must not come from the replica, which may not have its write
     yet: a statement the primary answers ends the outage in that process at once."""
     monkeypatch.setattr(db, "PRIMARY_PROBE_SECONDS", 60)  # the probe would come too late
-    app = create_app({  # and no use tally flush: the write alone must end the outage
-        "instance_path": tmp_path, "jwt_secret": SECRET, "usage_flush_interval": 3600,
-        "database_url": proxied(database_url, proxy), "database_read_url": database_url,
-    })
+    app = app_with_replica
     databases = app.app.extensions["cache_db"]
     with app.test_client() as client:
         assert client.post(ENTRY, json=calling(), headers=AUTH).status_code == 200
