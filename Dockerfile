@@ -8,7 +8,7 @@
 FROM python:3.11-slim AS wheel
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml setup.cfg README.md wsgi.py ./
+COPY pyproject.toml setup.cfg setup.py README.md wsgi.py ./
 COPY app ./app
 COPY openapi ./openapi
 COPY migrations ./migrations

@@ -1,7 +1,7 @@
 """Production server settings: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
 An operator keeps this file in the folder the server runs from; the settings
-themselves come with the installed package (app/gunicorn_settings.py), so it
+themselves come with the installed package (app/serving/gunicorn_settings.py), so it
 stays the same from release to release.
 """
 
@@ -12,4 +12,4 @@ import tempfile
 # reads it when imported, which importing `app` does, so it is set before that.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="cache-api-metrics-"))
 
-from app.gunicorn_settings import *  # noqa: E402,F401,F403
+from app.serving.gunicorn_settings import *  # noqa: E402,F401,F403

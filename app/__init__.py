@@ -19,17 +19,20 @@ from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from app import api, db, errors, migrate, operations, security, specs  # noqa: E402
+from app import api
+from app.api import operations
+from app.contract import errors, security, specs
+from app.storage import db, migrate  # noqa: E402
 from app.api import preflight  # noqa: E402
-from app.accounting import UsageRecorder  # noqa: E402
+from app.storage.tally import UsageRecorder  # noqa: E402
 from app.config import Settings  # noqa: E402
-from app.flask_bridge import FlaskBridge  # noqa: E402
-from app.middleware import RequestGuard  # noqa: E402
+from app.serving.bridge import FlaskBridge  # noqa: E402
+from app.contract.middleware import RequestGuard  # noqa: E402
 from app.observability import Observability  # noqa: E402
-from app.purger import PurgeSchedule  # noqa: E402
+from app.storage.purge import PurgeSchedule  # noqa: E402
 from app.resources import data_folder  # noqa: E402
-from app.security import TokenVerifier  # noqa: E402
-from app.validation import BODY_VALIDATORS, NamingParameterValidator  # noqa: E402
+from app.contract.security import TokenVerifier  # noqa: E402
+from app.contract.validation import BODY_VALIDATORS, NamingParameterValidator  # noqa: E402
 
 SPEC_DIR = data_folder("openapi")
 log = logging.getLogger(__name__)
@@ -55,14 +58,14 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     connexion_app = connexion.FlaskApp(
         __name__,
         specification_dir=SPEC_DIR,
-        # Swagger UI only: the specs are served by app.specs, with their components
+        # Swagger UI only: the specs are served by app.contract.specs, with their components
         # intact (Connexion's own route would serve every $ref expanded).
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True, serve_spec=False),
         lifespan=lifespan,
     )
     flask_app = connexion_app.app
     # Flask behind one thread crossing each way instead of a2wsgi's several, and none
-    # for the call-time lookups (app/flask_bridge.py). Connexion keeps its ASGI-to-Flask
+    # for the call-time lookups (app/serving/bridge.py). Connexion keeps its ASGI-to-Flask
     # hop here; tests/test_flask_bridge.py checks it is ours.
     connexion_app._middleware_app.asgi_app = FlaskBridge(
         flask_app, on_loop=preflight.OPERATIONS | {operations.LIVENESS_PATH},

@@ -7,12 +7,13 @@ import sys
 
 import click
 
-from app import clock, history, migrate, transfer
+from app import clock, transfer
+from app.storage import migrate
 from app.config import Settings
-from app.db import make_engine
+from app.storage.db import make_engine
 from app.logs import LOGGING
-from app.middleware import json_refusal
-from app.security import (
+from app.contract.middleware import json_refusal
+from app.contract.security import (
     DOMAIN_MAX_LENGTH,
     DOMAIN_PATTERN,
     PLATFORM_SCOPE,
@@ -20,7 +21,7 @@ from app.security import (
     WRITE_SCOPE,
     mint_token,
 )
-from app.store import PURGE_BATCH_ROWS, purge_expired
+from app.storage.purge import PURGE_BATCH_ROWS, purge_expired, purge_history
 
 SCOPES = (READ_SCOPE, WRITE_SCOPE, PLATFORM_SCOPE)
 
@@ -117,7 +118,7 @@ def purge(batch_size: int) -> None:
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
         purged = purge_expired(session, clock.now(), batch_size)
-        versions = history.purge(session, clock.now(), settings.history_versions,
+        versions = purge_history(session, clock.now(), settings.history_versions,
                                  settings.history_days, batch_size)
     engine.dispose()
     click.echo(f"purged {purged} expired entries", err=True)

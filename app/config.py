@@ -51,7 +51,7 @@ class Settings:
     # after which a version goes (the newest version of a number always stays).
     history_versions: int = 50
     history_days: int = 90
-    # Seconds between two writes of the fallback-use tally (app/accounting.py): the
+    # Seconds between two writes of the fallback-use tally (app/storage/tally.py): the
     # most counts a crashed process can lose.
     usage_flush_interval: float = 2
     # Least seconds between two JWKS fetches forced by unknown `kid`s: a

@@ -2,9 +2,9 @@
 
 An import item is judged alone, by the public POST's own rules: the spec's
 `FallbackSettings` schema (openapi/cache.yaml, read once) and then
-app/schemas.py's `FallbackSettingsSchema`. Valid items are written in batches,
+app/contract/schemas.py's `FallbackSettingsSchema`. Valid items are written in batches,
 each batch its own short transaction of three multi-row statements
-(app/history.py `import_entries`), so an import of 100,000 entries never holds
+(app/storage/history.py `import_entries`), so an import of 100,000 entries never holds
 locks for more than a batch's few milliseconds.
 """
 
@@ -16,9 +16,10 @@ import jsonschema
 import yaml
 from marshmallow import ValidationError
 
-from app import clock, history, store
-from app.errors import field_messages
-from app.schemas import NUMBER_PATTERN, FallbackSettingsSchema
+from app import clock
+from app.storage import history, store
+from app.contract.errors import field_messages
+from app.contract.schemas import NUMBER_PATTERN, FallbackSettingsSchema
 
 SPEC = Path(__file__).resolve().parent.parent / "openapi" / "cache.yaml"
 # Rows per import transaction: 8 bound values a row stays far under both engines' limits.

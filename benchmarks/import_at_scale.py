@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from app import migrate, store
+from app.storage import migrate, store
 
 import seed
 

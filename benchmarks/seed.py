@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 
-from app import migrate
+from app.storage import migrate
 
 DOMAINS = 1000
 NUMBERS_PER_DOMAIN = 1000
@@ -77,7 +77,7 @@ def seed_sqlite(cache_folder: Path, destination: Path) -> str:
         partial.unlink(missing_ok=True)
         migrate.upgrade(f"sqlite:///{partial}")
         connection = sqlite3.connect(partial)
-        # The service runs it in WAL (app/db.py); the mode is stored in the file.
+        # The service runs it in WAL (app/storage/db.py); the mode is stored in the file.
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=OFF")
         statement = (

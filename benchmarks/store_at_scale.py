@@ -14,7 +14,7 @@ import time
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from app import migrate, store
+from app.storage import migrate, purge, store
 
 import seed
 
@@ -87,9 +87,9 @@ def run(url: str, rows: int) -> None:
         batch_started = [time.perf_counter()]
         session.commit = timed_commit
         started = time.perf_counter()
-        purged = store.purge_expired(session, now)
+        purged = purge.purge_expired(session, now)
     print(f"purge: {purged:,} expired rows in {time.perf_counter() - started:.1f} s, "
-          f"{len(batch_ms)} batches of {store.PURGE_BATCH_ROWS}, each transaction: median "
+          f"{len(batch_ms)} batches of {purge.PURGE_BATCH_ROWS}, each transaction: median "
           f"{statistics.median(batch_ms):.1f} ms, worst {max(batch_ms):.1f} ms")
     engine.dispose()
 

@@ -3,9 +3,9 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from app import models  # noqa: F401  (registers the tables on the metadata)
+from app.storage import models  # noqa: F401  (registers the tables on the metadata)
 from app.config import Settings
-from app.db import Base
+from app.storage.db import Base
 
 config = context.config
 database_url = config.attributes.get("database_url") or Settings.from_env().database_url

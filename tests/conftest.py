@@ -12,8 +12,9 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import OperationalError
 
-from app import clock, create_app, migrate
-from app.models import IvrFallback, IvrFallbackCounter, IvrFallbackHistory, SiprecFallback
+from app import clock, create_app
+from app.storage import migrate
+from app.storage.models import IvrFallback, IvrFallbackCounter, IvrFallbackHistory, SiprecFallback
 
 # Every table a test may write, emptied after it and compared by `stored`.
 TABLES = (IvrFallback, SiprecFallback, IvrFallbackHistory, IvrFallbackCounter)

@@ -1,4 +1,4 @@
-"""app/flask_bridge.py: Flask behind the ASGI middleware, one thread crossing each way."""
+"""app/serving/bridge.py: Flask behind the ASGI middleware, one thread crossing each way."""
 
 import asyncio
 import contextvars
@@ -10,9 +10,13 @@ import time
 import pytest
 from starlette.testclient import TestClient
 
-from app import api, flask_bridge, history, operations, specs, store
+from app import api
+from app.api import operations
+from app.contract import specs
+from app.serving import bridge as flask_bridge
+from app.storage import history, store
 from app.api import preflight
-from app.flask_bridge import FlaskBridge
+from app.serving.bridge import FlaskBridge
 from app.resources import data_folder
 from tests.conftest import DOMAIN, calling
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from app import worker
+from app.serving import worker
 from tests.conftest import DOMAIN, SECRET, bearer, make_token
 from tests.live_server import server_on
 
@@ -37,10 +37,10 @@ def test_gunicorn_serves_the_api_and_stops_cleanly(database_url, tmp_path):
     assert unauthorized.headers["access-control-allow-origin"] == "*"
     assert api_page.status_code == 200 and "swagger" in api_page.text.lower()
     log = (tmp_path / "gunicorn.log").read_text()
-    assert "Using worker: app.worker.Worker" in log
+    assert "Using worker: app.serving.worker.Worker" in log
     # Each worker closes its listening socket once. This line is what gunicorn logs
     # when a worker closes it a second time (uvloop's loop did, once per worker), which
-    # can close a file of the handler threads instead (app/worker.py).
+    # can close a file of the handler threads instead (app/serving/worker.py).
     assert "Error while closing socket" not in log
 
 
@@ -79,7 +79,7 @@ def test_connections_opened_at_once_are_spread_over_the_workers(database_url, tm
     """A client that opens its pool of connections at once gets them spread over the
     workers. With asyncio's own loop, the first worker awake accepted all that were
     waiting: it held 31 or 32 of 32 in 8 of 10 such bursts, and the other worker's core
-    stayed idle for as long as the client kept them open (app/worker.py)."""
+    stayed idle for as long as the client kept them open (app/serving/worker.py)."""
     server = server_on(database_url, tmp_path)
     spreads = []
     with server:
@@ -140,7 +140,7 @@ def _connections_held(workers: list[int], port: int) -> dict[int, int]:
 
 
 def test_a_keepalive_connection_is_closed_after_about_a_thousand_requests(database_url, tmp_path):
-    """So that a client's next connection can go to a less busy worker (app/worker.py):
+    """So that a client's next connection can go to a less busy worker (app/serving/worker.py):
     the last answer says `Connection: close`, and it is a whole answer."""
     server = server_on(database_url, tmp_path, workers=1)
     with server:

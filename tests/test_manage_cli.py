@@ -7,9 +7,9 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import history
+from app.storage import history
 from app.cli import main
-from app.models import IvrFallback, IvrFallbackHistory
+from app.storage.models import IvrFallback, IvrFallbackHistory
 from tests.conftest import DOMAIN
 
 HANGUP = {"action": {"type": "hangup"}}

@@ -20,7 +20,7 @@ def test_the_management_spec_has_its_own_base_path_and_scheme_on_public_rules():
     assert SPEC["servers"] == [{"url": "/manage"}]
     assert SPEC["security"] == [{"manageAuthorizer": []}]
     scheme = SPEC["components"]["securitySchemes"]["manageAuthorizer"]
-    assert scheme["x-bearerInfoFunc"] == "app.security.authorize_public"
+    assert scheme["x-bearerInfoFunc"] == "app.contract.security.authorize_public"
 
 
 def test_every_path_can_be_preflighted_without_a_token():

@@ -4,8 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from app import migrate
-from app.db import Base
+from app.storage import migrate
+from app.storage.db import Base
 
 
 def test_models_and_migrations_do_not_drift(database_url):

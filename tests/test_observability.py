@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from app import create_app, migrate
+from app import create_app
+from app.storage import migrate
 from tests.conftest import DOMAIN, SECRET
 
 HANGUP = {"mode": "always", "command": {"action": {"type": "hangup"}}}

@@ -1,7 +1,7 @@
-"""app/validation.py checks parameters with fastjsonschema first and asks jsonschema only
+"""app/contract/validation.py checks parameters with fastjsonschema first and asks jsonschema only
 about a refused value: the fast check must never pass what jsonschema refuses, on every
 parameter schema of the three specs (as served, references resolved). And each parameter
-is checked once per request (app/specs.py's `for_connexion`)."""
+is checked once per request (app/contract/specs.py's `for_connexion`)."""
 
 import json
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 
-from app import specs, validation
+from app.contract import specs, validation
 from app.resources import data_folder
 from tests.conftest import DOMAIN, PLATFORM, bearer, make_token
 

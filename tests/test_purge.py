@@ -5,8 +5,9 @@ import time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import create_app, history, store
-from app.models import IvrFallback, SiprecFallback
+from app import create_app
+from app.storage import history, purge, store
+from app.storage.models import IvrFallback, SiprecFallback
 
 
 def add_entries(engine, now: int, expired: int, live: int) -> None:
@@ -31,7 +32,7 @@ def counts(engine) -> tuple[int, int]:
 def test_purge_deletes_in_bounded_batches(engine, frozen_clock):
     add_entries(engine, frozen_clock.now, expired=25, live=5)
     with Session(engine) as session:
-        purged = store.purge_expired(session, frozen_clock.now, batch_rows=10)
+        purged = purge.purge_expired(session, frozen_clock.now, batch_rows=10)
     assert purged == 50
     assert counts(engine) == (5, 5)
 

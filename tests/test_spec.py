@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.security import DOMAIN_PATTERN
+from app.contract.security import DOMAIN_PATTERN
 
 SPECS = Path(__file__).resolve().parent.parent / "openapi"
 

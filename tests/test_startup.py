@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 
 from app import create_app
-from app.migrate import SchemaNotAtHead
+from app.storage.migrate import SchemaNotAtHead
 
 
 def test_refuses_to_start_on_an_empty_database(tmp_path, empty_database_url):

@@ -2,7 +2,7 @@
 
 Rules: Spectral's `spectral:oas` (.spectral.yaml) and Redocly's `recommended`
 (redocly.yaml). Any error fails; warnings are shown. "As served" is the
-bundled document app.specs serves at <base path>/openapi.json, so a spec added
+bundled document app.contract.specs serves at <base path>/openapi.json, so a spec added
 to openapi/ is linted both ways with no change here.
 
 Both tools come from the npm registry at pinned versions, installed once into
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app import specs  # noqa: E402
+from app.contract import specs  # noqa: E402
 
 TOOLS = {"@stoplight/spectral-cli": "6.16.3", "@redocly/cli": "2.77.0"}
 # npm waits for ever on a registry it cannot reach (seen without the machine's CA

@@ -4,7 +4,7 @@ import json
 
 from flask import Response
 
-# The operations that wait on nothing but one primary-key read: app/flask_bridge.py
+# The operations that wait on nothing but one primary-key read: app/serving/bridge.py
 # runs them on the event loop's own thread while they are fast (create_app adds
 # those that wait on nothing: the CORS preflights, app/api/preflight.py, and the
 # liveness check). Never a write (SQLite's writers wait for its lock) nor a list

@@ -1,6 +1,6 @@
 """The IVR fallback cache: a command per number, run when the customer cannot be asked.
 
-Every write leaves a history version (app/history.py); the entry's version is
+Every write leaves a history version (app/storage/history.py); the entry's version is
 its ETag, which `If-Match` / `If-None-Match: *` make the writes conditional on.
 """
 
@@ -8,11 +8,12 @@ import re
 
 from flask import Response, request
 
-from app import clock, history, store
+from app import clock
+from app.storage import history, store
 from app.api import json_response
-from app.db import read_session, session
-from app.errors import problem
-from app.schemas import FallbackSettingsSchema
+from app.storage.db import read_session, session
+from app.contract.errors import problem
+from app.contract.schemas import FallbackSettingsSchema
 
 settings_schema = FallbackSettingsSchema()
 # A strong entity tag as this service makes them: a quoted version number.

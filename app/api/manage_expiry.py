@@ -1,8 +1,9 @@
 """The management API's expiry view: what of a domain expires soon, in both caches."""
 
-from app import clock, store
+from app import clock
+from app.storage import store
 from app.api import json_response
-from app.db import session
+from app.storage.db import session
 from app.expiration import DAY_SECONDS
 
 

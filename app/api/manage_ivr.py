@@ -1,12 +1,13 @@
 """The management API's view of one IVR fallback entry: dry run, usage, history, restore, renew."""
 
-from app import clock, decision, history, sip_request, store
+from app import clock, decision, sip_request
+from app.storage import history, store
 from app.api import json_response
 from app.api.ivr_fallback import _not_found
 from app.api.platform_siprec import EMPTY_BODIES
-from app.db import session
-from app.errors import problem
-from app.schemas import RestoreSchema, SiprecSettingsSchema
+from app.storage.db import session
+from app.contract.errors import problem
+from app.contract.schemas import RestoreSchema, SiprecSettingsSchema
 
 restore_schema = RestoreSchema()
 # A renewal's body is the SIPRec write's: an optional `expiration`, HALF-YEAR by default.

@@ -1,10 +1,11 @@
 """The management API's view of one SIPRec fallback entry: renew it."""
 
-from app import clock, store
+from app import clock
+from app.storage import store
 from app.api import json_response
 from app.api.manage_ivr import renew_expiry
-from app.db import session
-from app.errors import problem
+from app.storage.db import session
+from app.contract.errors import problem
 
 
 def renew(domain: str, number: str, body=None, user: str | None = None):

@@ -2,7 +2,7 @@
 
 from app import transfer
 from app.api import json_response
-from app.db import session
+from app.storage.db import session
 
 
 def export_entries(domain: str):

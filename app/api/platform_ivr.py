@@ -1,15 +1,16 @@
 """The call-time decision: the platform asks before (and after) asking the customer.
 
 The service's hottest path: one primary-key lookup, no ORM objects, no writes
-(use is tallied in memory by app/accounting.py), and 200 for every normal answer.
+(use is tallied in memory by app/storage/tally.py), and 200 for every normal answer.
 """
 
 from flask import current_app
 from prometheus_client import Counter
 
-from app import clock, decision, store
+from app import clock, decision
+from app.storage import store
 from app.api import json_response
-from app.db import read_session
+from app.storage.db import read_session
 
 DECISIONS = Counter(
     "cache_fallback_decisions_total",

@@ -1,10 +1,11 @@
 """The SIPRec fallback cache as the platform uses it: write numbers, ask at call time."""
 
-from app import clock, store
+from app import clock
+from app.storage import store
 from app.api import json_response
-from app.db import read_session, session
-from app.errors import problem
-from app.schemas import NUMBER_PATTERN, SiprecSettingsSchema
+from app.storage.db import read_session, session
+from app.contract.errors import problem
+from app.contract.schemas import NUMBER_PATTERN, SiprecSettingsSchema
 
 siprec_settings_schema = SiprecSettingsSchema()
 # What Connexion hands over when a request without Content-Type has no body

@@ -79,7 +79,7 @@ def platform_siprec_entry(domain: str, number: str):
     return _preflight("GET, POST, OPTIONS")
 
 
-# Their operation ids: they read nothing, so app/flask_bridge.py runs them on the loop.
+# Their operation ids: they read nothing, so app/serving/bridge.py runs them on the loop.
 OPERATIONS = frozenset(
     f"{__name__}.{name}" for name, value in list(globals().items())
     if callable(value) and getattr(value, "__module__", None) == __name__

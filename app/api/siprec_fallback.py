@@ -1,8 +1,9 @@
 """The SIPRec fallback cache as customers see it: ask about a number, or delete it."""
 
-from app import clock, store
+from app import clock
+from app.storage import store
 from app.api import json_response
-from app.db import read_session, session
+from app.storage.db import read_session, session
 
 
 def get_status(domain: str, number: str):

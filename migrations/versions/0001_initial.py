@@ -14,7 +14,7 @@ depends_on = None
 
 
 def key_string(length: int) -> sa.String:
-    # As app.db.key_string: plain string order on PostgreSQL too.
+    # As app.storage.db.key_string: plain string order on PostgreSQL too.
     return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app.schemas import CALL_ONLY_FIELDS
+from app.contract.schemas import CALL_ONLY_FIELDS
 from tests.conftest import CALL, DOMAIN, assert_problem, bearer, calling, make_token
 
 BASE = f"/cache/{DOMAIN}/ivrfallback"

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from app.expiration import DAY_SECONDS
-from app.models import IvrFallback
+from app.storage.models import IvrFallback
 from tests.conftest import DOMAIN, bearer, make_token
 
 BASE = f"/cache/{DOMAIN}/ivrfallback"
@@ -92,7 +92,7 @@ def test_list_is_sorted_in_plain_string_order(client, auth):
 
 
 def test_a_list_is_compact_json_in_order_however_the_rows_were_written(client, auth, engine):
-    # The database writes the array on SQLite (app/store.py): its order and its bytes
+    # The database writes the array on SQLite (app/storage/store.py): its order and its bytes
     # must be what json.dumps() of the sorted numbers gives, empty or of thousands.
     assert client.get(BASE, headers=auth).content == b'{"data":[],"success":true}'
     numbers = [f"+46{index:05d}" for index in range(3000)]

@@ -9,7 +9,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from app import create_app, security
+from app import create_app
+from app.contract import security
 from tests.conftest import DOMAIN, PLATFORM, READ, SECRET, WRITE, assert_problem, bearer, make_token
 
 HANGUP = {"mode": "always", "command": {"action": {"type": "hangup"}}}

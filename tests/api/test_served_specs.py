@@ -10,7 +10,8 @@ import re
 import pytest
 import yaml
 
-from app import SPEC_DIR, specs
+from app import SPEC_DIR
+from app.contract import specs
 
 BASES = {"cache": "cache.yaml", "platform": "platform.yaml"}
 

@@ -1,4 +1,4 @@
-"""Verified tokens are remembered (app/security.py): never longer, nor for more tokens, than
+"""Verified tokens are remembered (app/contract/security.py): never longer, nor for more tokens, than
 the checks allow. Through the real app; PyJWT's decode is counted where it matters."""
 
 import time
@@ -6,7 +6,8 @@ import time
 import jwt
 import pytest
 
-from app import create_app, security
+from app import create_app
+from app.contract import security
 from app.config import Settings
 from tests.conftest import DOMAIN, READ, assert_problem, bearer, make_token
 

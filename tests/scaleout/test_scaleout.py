@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.db import make_engine
+from app.storage.db import make_engine
 from tests.conftest import DOMAIN, PLATFORM, READ, WRITE, bearer, make_token
 from tests.scaleout.cluster import (APP_HOSTS, HEALTH_CHECK_INTERVAL_MS, Cluster,
                                     missing_prerequisites, wait_until)

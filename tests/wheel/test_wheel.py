@@ -106,7 +106,7 @@ def test_sdist_holds_what_the_wheel_is_built_from_and_no_tests(dist):
 
     assert top == {
         "app", "openapi", "migrations", "wsgi.py", "gunicorn.conf.py", "alembic.ini",
-        "setup.cfg", "pyproject.toml", "MANIFEST.in", "README.md", "PKG-INFO",
+        "setup.cfg", "setup.py", "pyproject.toml", "MANIFEST.in", "README.md", "PKG-INFO",
         "cache_api.egg-info",
     }
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
@@ -123,8 +123,8 @@ def test_installed_wheel_migrates_and_serves_under_gunicorn_outside_the_checkout
     assert "db" in cache_api("--help") and "serve" in cache_api("--help")
     # The installed package and its data, not the checkout's.
     located = run(bin_dir / "python", "-c",
-                  "import importlib.util, app, app.migrate; print(app.SPEC_DIR, "
-                  "app.migrate.MIGRATIONS_PATH, importlib.util.find_spec('wsgi').origin)",
+                  "import importlib.util, app, app.storage.migrate; print(app.SPEC_DIR, "
+                  "app.storage.migrate.MIGRATIONS_PATH, importlib.util.find_spec('wsgi').origin)",
                   cwd=server_folder, env=operator_env).split()
     site_packages = next((venv / "lib").glob("python3*/site-packages")).resolve()
     assert [Path(path).resolve() for path in located] == [

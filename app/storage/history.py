@@ -12,26 +12,25 @@ transaction here, in three steps:
    condition, so the check and the write are one atomic statement;
 3. insert the history row under the primary key (domain, number, version).
 
-Unlike app/store.py, these functions commit (or roll back) themselves: the write
-and its history row are one transaction by construction, and handlers never
-write history.
+Unlike app/storage/store.py, each of these functions is a whole transaction and commits
+(or rolls back) itself: the write and its history row are one transaction by
+construction, and handlers never write history.
 """
 
 import dataclasses
 import json
 import time
 
-from sqlalchemy import case, delete, select, text, true, tuple_, update
+from sqlalchemy import case, delete, select, text, true, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.models import IvrFallback, IvrFallbackCounter, IvrFallbackHistory
-from app.store import INSERT_BY_DIALECT, KEY_COLUMNS, PURGE_BATCH_ROWS, upsert
+from app.storage.models import IvrFallback, IvrFallbackCounter, IvrFallbackHistory
+from app.storage.store import INSERT_BY_DIALECT, KEY_COLUMNS, upsert
 
 SET, DELETE, RESTORE, RENEW, IMPORT = "set", "delete", "restore", "renew", "import"
 # If-Match: * (any current entry).
 ANY = "*"
-DAY_SECONDS = 86_400
 # An import batch that loses a deadlock (PostgreSQL aborts one side) is tried again.
 DEADLOCK_RETRIES = 3
 
@@ -308,31 +307,3 @@ def versions(session: Session, domain: str, number: str) -> list[IvrFallbackHist
 def find_version(session: Session, domain: str, number: str, version: int) -> IvrFallbackHistory | None:
     return session.get(IvrFallbackHistory, (domain, number, version))
 
-
-def purge(session: Session, now: int, keep_versions: int, keep_days: int,
-          batch_rows: int = PURGE_BATCH_ROWS) -> int:
-    """Delete history beyond retention in small committed batches; return how many rows.
-
-    A version goes when `keep_versions` newer ones exist, or when it is older
-    than `keep_days` and not the number's newest (which stays, so a live entry
-    always has its history, and a deleted one says who deleted it).
-    """
-    history, counter = IvrFallbackHistory, IvrFallbackCounter
-    cutoff = now - keep_days * DAY_SECONDS
-    beyond = (
-        select(history.domain, history.number, history.version)
-        .join(counter, (counter.domain == history.domain) & (counter.number == history.number))
-        .where(
-            (history.version <= counter.version - keep_versions)
-            | ((history.at < cutoff) & (history.version < counter.version))
-        )
-        .limit(batch_rows)
-    )
-    purged = 0
-    while keys := session.execute(beyond).all():
-        result = session.execute(
-            delete(history).where(tuple_(history.domain, history.number, history.version).in_(keys))
-        )
-        session.commit()
-        purged += result.rowcount
-    return purged

@@ -8,7 +8,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_MEDIA_TYPE, problem_body
+from app.contract.errors import PROBLEM_MEDIA_TYPE, problem_body
 
 
 # Deeper JSON is refused: no command needs it, and parsing, validating and storing

@@ -15,7 +15,7 @@ from prometheus_client import Counter
 from sqlalchemy import Engine, bindparam, case, or_, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.models import IvrFallback
+from app.storage.models import IvrFallback
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, key_string
+from app.storage.db import Base, key_string
 
 DOMAIN_LENGTH = 253
 NUMBER_LENGTH = 64
@@ -26,13 +26,13 @@ class IvrFallback(Base):
     updated_at: Mapped[int] = mapped_column(BigInteger)
     # The token's `sub` that wrote the entry, for audit.
     updated_by: Mapped[str | None] = mapped_column(String(255))
-    # Fallback-use accounting (app/accounting.py): how often the platform's call-time
+    # Fallback-use accounting (app/storage/tally.py): how often the platform's call-time
     # decision applied this entry, when last, and for which outcome. Kept when the
     # entry is replaced, gone with it when it is deleted or expires.
     use_count: Mapped[int] = mapped_column(BigInteger, server_default="0")
     last_used_at: Mapped[int | None] = mapped_column(BigInteger)
     last_outcome: Mapped[str | None] = mapped_column(String(16))
-    # The history version (app/history.py) this row is; the entry's ETag. Read with
+    # The history version (app/storage/history.py) this row is; the entry's ETag. Read with
     # the row anyway, so the ETag costs a GET nothing.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from app.config import POOLERS
-from app.flask_bridge import THREADS as FLASK_THREADS
+from app.serving.bridge import THREADS as FLASK_THREADS
 
 # Stable constraint names, so that migrations can name what they alter.
 NAMING_CONVENTION = {
@@ -34,7 +34,7 @@ NAMING_CONVENTION = {
 CONNECT_TIMEOUT_SECONDS = 2
 # Connections each process keeps open: as many as requests it runs at once (the
 # thread pool Flask runs on, and the call-time lookup on the event loop's thread:
-# app/flask_bridge.py). With fewer, the requests beyond them opened a connection
+# app/serving/bridge.py). With fewer, the requests beyond them opened a connection
 # each and closed it after: under load on PostgreSQL that churn gave a p99 of
 # 1.2-1.6 s and connect timeouts (503s).
 POOL_SIZE = FLASK_THREADS + 1
@@ -42,7 +42,7 @@ STATEMENT_TIMEOUT_MS = 2000
 # A database host that vanishes (no reset, no answer) is found by the client, not only
 # by the server's timeouts: data unacknowledged for 3 s, or a connection silent for 2 s
 # whose two keepalive probes a second apart go unanswered, fails the connection. The
-# call-time lookups run on each worker's event loop thread (app/flask_bridge.py): a
+# call-time lookups run on each worker's event loop thread (app/serving/bridge.py): a
 # wait with no bound would hold the worker until gunicorn kills it (30 s).
 TCP_SETTINGS = {"tcp_user_timeout": 3000, "keepalives": 1, "keepalives_idle": 2,
                 "keepalives_interval": 1, "keepalives_count": 2}

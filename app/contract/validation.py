@@ -22,7 +22,7 @@ from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError, best_match
 from starlette.datastructures import QueryParams
 
-from app.errors import FieldProblem
+from app.contract.errors import FieldProblem
 
 # A 400 lists at most this many fields; a body can hold thousands of wrong ones.
 MAX_FIELD_ERRORS = 10

@@ -13,8 +13,8 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app import accounting
-from app.accounting import FLUSH_BATCH_ROWS, UsageRecorder
+from app.storage import tally
+from app.storage.tally import FLUSH_BATCH_ROWS, UsageRecorder
 from tests.conftest import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, bearer, make_token
 from tests.live_server import server_on
 
@@ -162,7 +162,7 @@ def test_a_flush_that_gets_no_pooled_connection_keeps_the_tally(client, auth, pl
 def test_stopping_writes_the_rest_without_the_pauses(client, auth, engine, monkeypatch):
     # Between its transactions a flush pauses, except at a graceful shutdown, which has
     # gunicorn's graceful timeout to write everything.
-    monkeypatch.setattr(accounting, "FLUSH_BATCH_PAUSE_SECONDS", 60)
+    monkeypatch.setattr(tally, "FLUSH_BATCH_PAUSE_SECONDS", 60)
     numbers = [f"+47{index:04d}" for index in range(2 * FLUSH_BATCH_ROWS + 1)]
     recorder_ = UsageRecorder(engine, 3600).start()
     for number in numbers:

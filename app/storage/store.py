@@ -1,22 +1,22 @@
 """Queries on the two caches. Expired rows are filtered out here, once for all callers.
 
 Writes are single statements (an upsert, a delete), so concurrent writers
-never see a half-done write or a uniqueness error. Callers commit. Writes of
-IVR entries, which leave a history version, live in app/history.py.
+never see a half-done write or a uniqueness error. They never commit: each is one
+step of its caller's transaction. Writes of
+IVR entries, which leave a history version, live in app/storage/history.py.
 """
 
 import json
 
 from sqlalchemy import BigInteger, String, Text, bindparam, delete, func, literal, select
-from sqlalchemy import true, tuple_, union_all, update
+from sqlalchemy import true, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.decision import Entry
-from app.models import IvrFallback, SiprecFallback
+from app.storage.models import IvrFallback, SiprecFallback
 
 INSERT_BY_DIALECT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-PURGE_BATCH_ROWS = 1000
 KEY_COLUMNS = ("domain", "number")
 
 
@@ -196,33 +196,6 @@ def export_ivr_entries(session: Session, domain: str, now: int) -> list:
         .order_by(IvrFallback.number)
     ).all()
 
-
-def purge_expired(session: Session, now: int, batch_rows: int = PURGE_BATCH_ROWS) -> int:
-    """Delete expired rows of both caches in small committed batches; return how many.
-
-    Small batches keep each transaction's locks short, so call-time writes
-    are never held up behind a large purge.
-    """
-    purged = 0
-    for model in (IvrFallback, SiprecFallback):
-        while True:
-            batch = (
-                select(model.domain, model.number)
-                .where(model.expires_at <= now)
-                .limit(batch_rows)
-            )
-            keys = session.execute(batch).all()
-            if not keys:
-                break
-            # Re-check the expiry: a writer may have renewed a row since the select.
-            result = session.execute(
-                delete(model).where(
-                    tuple_(model.domain, model.number).in_(keys), model.expires_at <= now
-                )
-            )
-            session.commit()
-            purged += result.rowcount
-    return purged
 
 
 def count_live_entries(session: Session, now: int, until: int | None = None) -> dict[str, int]:

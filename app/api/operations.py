@@ -4,15 +4,16 @@ from flask import Blueprint, Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import DBAPIError
 
-from app import clock, migrate, store
+from app import clock
+from app.storage import migrate, store
 from app.api import json_response
-from app.db import engine_of, primary_is_down, replica_engine_of, session
-from app.errors import PROBLEM_MEDIA_TYPE, problem_body
+from app.storage.db import engine_of, primary_is_down, replica_engine_of, session
+from app.contract.errors import PROBLEM_MEDIA_TYPE, problem_body
 from app.expiration import DAY_SECONDS
 from app.observability import EXPIRING_SOON_DAYS, render_metrics
 
 blueprint = Blueprint("operations", __name__)
-# Answered on the event loop's thread (app/flask_bridge.py): alive even when every
+# Answered on the event loop's thread (app/serving/bridge.py): alive even when every
 # handler thread waits on the database.
 LIVENESS_PATH = "/healthz"
 

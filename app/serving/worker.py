@@ -1,4 +1,4 @@
-"""The gunicorn worker (app/gunicorn_settings.py): uvicorn's, on asyncio's event loop,
+"""The gunicorn worker (app/serving/gunicorn_settings.py): uvicorn's, on asyncio's event loop,
 keeping the connections spread over the workers (OneAcceptLoop, RecyclingProtocol).
 
 Not on uvloop, which uvicorn would pick when it is installed: uvloop closes the
@@ -82,5 +82,5 @@ class RecyclingProtocol(HttpToolsProtocol):
 
 class Worker(UvicornWorker):
     # uvicorn calls an import string that names no loop of its own to make the loop.
-    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "loop": "app.worker:OneAcceptLoop",
+    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "loop": "app.serving.worker:OneAcceptLoop",
                      "http": RecyclingProtocol}
