@@ -118,10 +118,9 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
 def _collect_for_serving() -> None:
     """Keep the cyclic garbage collector off the app's own objects.
 
-    The started app holds about 120,000 objects (specs, schemas, routes) that live as
-    long as the process; every full collection walked them all, stopping the worker
-    for 60-95 ms (issue 10: that was the call-time p99). Frozen, they are never
-    walked again: a full collection took 15 ms at most. Called when the lifespan
+    The started app's objects (specs, schemas, routes) live as long as the process, and
+    every full collection walked them all, stopping the worker; frozen, they are never
+    walked again (docs/decisions/0001-freeze-the-app-objects.md). Called when the lifespan
     starts, after Connexion has built its middleware from the specs, in each worker;
     once per process, so that a process building many apps (the tests) can still
     collect the ones it dropped.
@@ -138,9 +137,8 @@ def _fix_signatures() -> None:
     """Give the handlers and the token checks their signature once, as an attribute.
 
     Connexion 3 asks inspect.signature() for them on every request (which keyword
-    arguments to pass: connexion/security.py `_accepts_kwarg`, and the parameter
-    decorator it rebuilds per request): 6 % of a call-time request's CPU in issue 10's
-    profile. inspect.signature() returns a function's `__signature__` without
+    arguments to pass), a measurable share of a call-time request's CPU
+    (docs/decisions/0002-handler-signatures.md). inspect.signature() returns a function's `__signature__` without
     computing anything, and these functions never change.
     """
     functions = [security.authorize_public, security.authorize_platform]

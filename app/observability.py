@@ -50,8 +50,8 @@ def new_request_id() -> str:
 
     Not uuid4(): its os.urandom() is a system call that lets go of the GIL on the
     event loop's thread, which then waits for a handler thread to give it back; with
-    this (Python's generator, reseeded in each forked worker) the call-time GET
-    answered 1,652 req/s instead of 1,459 and /healthz 5,092 instead of 3,713 (issue 10).
+    this (Python's generator, reseeded in each forked worker) the call-time path is
+    measurably faster (docs/decisions/0010-small-costs-on-every-request.md).
     """
     return f"{random.getrandbits(128):032x}"
 

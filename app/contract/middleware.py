@@ -29,8 +29,8 @@ SWAGGER_UI_INDEX = re.compile(r"/[a-z]+/ui/")
 # a client sends the numbers `.` and `..`, whose literal segments clients remove.
 ESCAPE_REFUSED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~")
 PERCENT_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
-# C0 controls and DEL; one search instead of a Python test per character (the path
-# check then takes 1.1 µs instead of 4.3: issue 10, a third of a percent of a request).
+# C0 controls and DEL; one search instead of a Python test per character
+# (docs/decisions/0010-small-costs-on-every-request.md).
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 # A redirect may only name a path of this server (`//host` and `/\\host` are other hosts).
 LOCAL_LOCATION = re.compile(r"/(?![/\\])[^\s]*")

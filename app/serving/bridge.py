@@ -4,8 +4,8 @@ Connexion runs Flask through a2wsgi, which crosses between the event loop and
 the handler's thread for every piece of the exchange: the handler's thread
 waits for the loop to take the response's start, then each body chunk, then
 the end, and the loop waits for the thread's completion; under load each
-crossing waits its turn on a busy loop (issue 10's profile: a sixth of a
-call-time request's CPU went to these hand-offs, and they made its tail). Here
+crossing waits its turn on a busy loop (docs/decisions/0003-lookups-on-the-event-loop.md).
+Here
 the loop reads the request body first (RequestGuard has bounded it, and
 Connexion's validation has read it already for JSON bodies), the thread runs
 the WSGI app to the end and hands back status, headers and body in one piece,
@@ -18,8 +18,7 @@ waits on nothing but one primary-key read) and in `on_loop` (they wait on nothin
 preflights, the liveness check; by operation id, or by path off the specs) run on
 the event loop's own thread, start to end, as a sync worker would run them. Handed
 to a thread, such a request spent more time crossing and waiting for the GIL than
-running (issue 10, A/B at 32 connections: GET item on SQLite 1,121 -> 1,512 req/s,
-p99 70 -> 38 ms; on PostgreSQL 860 -> 1,036 req/s). While one runs, the process
+running. While one runs, the process
 answers nothing else, so slow lookups (the database slowing or stalling) send the
 lookups to the threads for a while (LOOKUP_PAUSE_SECONDS, doubling while the database
 stays slow); the others stay on the loop, which keeps answering them.
@@ -43,8 +42,7 @@ STREAM_AFTER_BYTES = 1024 * 1024
 # when their average time there, weighted to the recent ones, goes over the limit:
 # lookups of over 20 ms in a row (a slowing database: on the threads ten of them wait
 # at once), or one of over 0.2 s (a stalled database: up to 2 s, the statement
-# timeout). One lookup that opens a PostgreSQL connection (up to 110 ms under load
-# here) moves the average by 11 ms. After a pause, the next lookup runs on the loop
+# timeout); one lookup that opens a PostgreSQL connection is not enough. After a pause, the next lookup runs on the loop
 # again and the average starts from it: if it is slow too, the pause doubles, up to
 # the longest (a database that stays stalled holds the loop up once a minute at most).
 LOOKUP_AVERAGE_LIMIT_SECONDS = 0.02

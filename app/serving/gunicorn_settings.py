@@ -23,12 +23,9 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 bind = os.environ.get("CACHE_BIND", "0.0.0.0:8080")
 # The app is ASGI (Connexion); each worker runs Flask handlers on a thread pool.
 worker_class = "app.serving.worker.Worker"
-# One worker per core, by measurement (benchmarks/run.py, 2 cores, SQLite, GET item at 32
-# connections): 2 workers answered 1,408 req/s with a p99 of 54 ms, 3 answered 1,176 and
-# 66 ms, 4 answered 1,008 and 87 ms (earlier, 5 workers: 966 req/s, 370 ms); measured
-# again once the workers spread their connections evenly (app/serving/worker.py): README,
-# Benchmarks. Each worker runs its requests on a thread pool already, so more processes
-# only add switching and memory (about 100-150 MiB each).
+# One worker per core, by measurement (docs/decisions/0006-worker-count.md): each worker
+# runs its requests on a thread pool already, so more processes only add switching and
+# memory.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 # A worker silent for this long is killed and replaced.
 timeout = int(os.environ.get("CACHE_WORKER_TIMEOUT", "30"))

@@ -13,8 +13,7 @@ the freed number: the second close then closes that file instead. The resilience
 met it as a 503 for a write during a graceful shutdown, a file of its SQLite database
 closed under it; a write to a descriptor number that has gone to another file can
 corrupt a database (SQLite's "How To Corrupt", section 2.1). asyncio's loop closes the
-wrapper once. Measured against uvloop in four A/Bs (issue 10), its p99 was lower in
-every one, its GET rate lower by 4-38 %, its decision rate higher in three.
+wrapper once, and measured no slower (docs/decisions/0004-asyncio-not-uvloop.md).
 tests/test_gunicorn.py checks that a shutdown closes nothing twice.
 """
 
@@ -30,12 +29,9 @@ from uvicorn_worker import UvicornWorker
 # one, so a spread gone uneven evens out again: after a worker is replaced, its clients
 # reconnect to the others, and a pool that keeps its connections would never come back.
 # Each connection's limit is drawn from half to one and a half times this, so that
-# connections opened together are not closed together. Measured (issue 10: all 32 of
-# wrk's connections on one worker, GET item): without it they stayed there, 905 req/s
-# over 30 s; with 1,000, a quarter had moved after 25 s (1,275 req/s); with 100, they
-# were 16 and 16 within 5 s (1,687 req/s), but the reconnections, 1 % of the requests,
-# raised the p99 by a fifth (A/B, 6 rounds: 31.8 against 26.4 ms), where with 1,000 the
-# p99 and rate were those of no limit (22.2 against 22.7 ms, 1,826 against 1,855 req/s).
+# connections opened together are not closed together. Fewer requests per connection
+# spread faster but the reconnections raise the p99
+# (docs/decisions/0005-spreading-connections.md).
 KEEPALIVE_REQUESTS = 1000
 
 
@@ -46,11 +42,9 @@ class OneAcceptLoop(asyncio.SelectorEventLoop):
     wakes each of them for a new connection; asyncio's loop then accepts every connection
     waiting, up to the listen backlog (bpo-27906). When a client opens its connections
     at once (a pool at start, or reconnecting after a restart), the first worker awake
-    took them all, and they stayed there for as long as the client kept them open: in
-    issue 10's benchmark (32 connections, opened by wrk at once) one worker held all 32
-    in 1 of 12 rounds, half the machine idle (949 req/s, against 1,800-1,930 with the
-    connections spread), and 21 to 28 of them in 6 others. Taking one per wake-up, the
-    workers take turns: 14 to 18 each in 12 of 12 rounds. tests/test_gunicorn.py opens
+    took them all, and they stayed there for as long as the client kept them open,
+    the other workers idle. Taking one per wake-up, the workers take turns
+    (docs/decisions/0005-spreading-connections.md). tests/test_gunicorn.py opens
     such bursts. The rest is asyncio's own accept.
     """
 

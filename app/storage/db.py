@@ -146,8 +146,8 @@ def _for_reads(engine: Engine, pooler: str | None) -> Engine:
 
     Its reads are single statements, which see one snapshot either way, and in a
     transaction each cost BEGIN and ROLLBACK round trips besides the SELECT (and
-    the pool's ping): 4 round trips per call-time lookup instead of 2 (issue 10;
-    a loopback round trip was 0.17 ms of wall time here). Through PgBouncer they
+    the pool's ping): 4 round trips per call-time lookup instead of 2
+    (docs/decisions/0009-reads-in-autocommit.md). Through PgBouncer they
     keep their transaction, which carries the statement timeout there (SET LOCAL).
     """
     if engine.dialect.name != "postgresql" or pooler is not None:

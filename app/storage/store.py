@@ -94,11 +94,10 @@ def live_numbers_json(session: Session, domain: str, now: int) -> str:
 
     SQLite writes the array itself: one value instead of a row per number, where each
     fetched row let go of the GIL and took it back, which with other requests running
-    cost more than the query (issue 10: CPU per list of 100,000 numbers 494 -> 80 ms
-    with 4 lists in flight, 161 -> 46 ms alone). PostgreSQL's rows come in one piece
-    (psycopg reads the whole result at once), and there the aggregate would cost more
-    than the rows: an aggregate's ORDER BY sorts them again (169 ms instead of 75 for
-    100,000 numbers on PostgreSQL 15), and a subquery's order is not promised to it.
+    cost more than the query. PostgreSQL's rows come in one piece (psycopg reads the
+    whole result at once), and there the aggregate would cost more than the rows: its
+    ORDER BY sorts them again, and a subquery's order is not promised to it
+    (docs/decisions/0008-numbers-as-json.md).
     """
     parameters = {"domain": domain, "now": now}
     connection = session.connection()
