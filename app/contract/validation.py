@@ -52,7 +52,7 @@ DRAFT_4 = "http://json-schema.org/draft-04/schema#"
 # validating a path parameter with it): the schema compiled to Python by
 # fastjsonschema, which passes a good value in about a microsecond, and jsonschema,
 # the authority, asked only about a value the first refuses, for the message and the
-# verdict (on those schemas they agree: tests/test_validation.py).
+# verdict (on those schemas they agree: tests/test_parameter_validation.py).
 _validators: dict[int, tuple[dict, object, Draft4Validator]] = {}
 
 
