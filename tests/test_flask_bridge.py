@@ -202,16 +202,35 @@ def test_a_stalled_lookup_sends_the_lookups_to_the_threads_for_a_pause_that_grow
     assert [name == main for name in threads] == [True, False, True, True, True]
 
 
+class SteppedClock:
+    """The bridge's clock, moved on by the app it runs: lookups take exactly the time the
+    test says, however busy the machine running the test is."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.step = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def app(self, environ, start_response):
+        self.now += self.step
+        start_response("200 OK", [])
+        return [b"ok"]
+
+
 def test_one_slowish_lookup_stays_on_the_loop_but_slow_ones_in_a_row_leave_it(monkeypatch):
     monkeypatch.setattr(flask_bridge, "LOOKUP_AVERAGE_LIMIT_SECONDS", 0.005)
-    sleep = [0.03]  # one lookup opens a connection: 3 ms on the average
-    bridge = FlaskBridge(thread_recorder([], sleep), lookups=frozenset({LOOKUP}))
+    clock = SteppedClock()
+    monkeypatch.setattr(flask_bridge, "time", clock)
+    bridge = FlaskBridge(clock.app, lookups=frozenset({LOOKUP}))
+    clock.step = 0.03  # one lookup opens a connection: 3 ms on the average
     run(bridge, routed(LOOKUP))
     assert bridge.lookups_paused_until == 0.0
-    sleep[0] = 0.0
+    clock.step = 0.0005
     for _ in range(5):
         run(bridge, routed(LOOKUP))
-    sleep[0] = 0.01  # the database slows down: twice the limit, every time
+    clock.step = 0.01  # the database slows down: twice the limit, every time
     runs = 0
     while bridge.lookups_paused_until == 0.0:
         run(bridge, routed(LOOKUP))
