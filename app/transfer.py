@@ -9,7 +9,6 @@ locks for more than a batch's few milliseconds.
 """
 
 import functools
-from pathlib import Path
 
 import fastjsonschema
 import jsonschema
@@ -20,8 +19,10 @@ from app import clock
 from app.storage import history, store
 from app.contract.errors import field_messages
 from app.contract.schemas import NUMBER_PATTERN, FallbackSettingsSchema
+from app.resources import data_folder
 
-SPEC = Path(__file__).resolve().parent.parent / "openapi" / "cache.yaml"
+# Where this installation keeps the spec: beside a checkout's package, inside a wheel's.
+SPEC = data_folder("openapi") / "cache.yaml"
 # Rows per import transaction: 8 bound values a row stays far under both engines' limits.
 BATCH_ROWS = 250
 ITEM_FIELDS = ("number", "mode", "command", "ttl", "expiration")
