@@ -42,6 +42,8 @@ JSON_SPELLINGS = [
     " application/json ",
     "application/JSON ; charset=utf-8",
 ]
+NOT_JSON = ["", "text/plain", "application/jsonx", "application/json, text/plain", "*/*",
+            "application/problem+json", "Application/X-WWW-Form-Urlencoded"]
 OTHER_CHARSETS = ["application/json; charset=latin-1", "application/json; charset=utf-16",
                   "APPLICATION/JSON;CHARSET=ISO-8859-1"]
 
@@ -103,6 +105,16 @@ def test_a_body_without_content_type_is_415(client, token, seeded, stored, opera
     before = stored()
     for content in (json.dumps(body).encode(), b"{}", b" "):
         assert_problem(send(client, token, path, content, None), 415, "Content-Type")
+    assert stored() == before
+
+
+@pytest.mark.parametrize("content_type", NOT_JSON)
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_a_body_of_another_media_type_is_415(client, token, seeded, stored, operation,
+                                              content_type):
+    path, body, _required = OPERATIONS[operation]
+    before = stored()
+    assert_problem(send(client, token, path, json.dumps(body).encode(), content_type), 415)
     assert stored() == before
 
 
