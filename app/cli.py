@@ -173,11 +173,13 @@ def import_(domain: str, file, dry_run: bool, subject: str, batch_size: int) -> 
     if not isinstance(document, dict) or not isinstance(document.get("entries"), list):
         raise click.ClickException('the document must be {"entries": [...]}')
     items = document["entries"]
-    engine = make_engine(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
     with Session(engine) as session, click.progressbar(
         length=len(items) * (1 if dry_run else 2), label="importing", file=sys.stderr
     ) as bar:
         results = transfer.import_items(session, _domain(domain), items, by=subject,
+                                        max_bytes=settings.max_body_bytes,
                                         dry_run=dry_run, progress=bar.update,
                                         batch_rows=batch_size)
     engine.dispose()

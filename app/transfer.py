@@ -1,6 +1,7 @@
 """Export and import of a domain's IVR fallback entries (the API and `cache-api`).
 
-An import item is judged alone, by the public POST's own rules: the spec's
+An import item is judged alone, by the public POST's own rules: its body limit (the
+caller passes the setting the POST's is, `max_body_bytes`), the spec's
 `FallbackSettings` schema (openapi/cache.yaml, read once) and then
 app/contract/schemas.py's `FallbackSettingsSchema`. Valid items are written in batches,
 each batch its own short transaction of three multi-row statements
@@ -9,7 +10,7 @@ locks for more than a batch's few milliseconds.
 """
 
 import functools
-from pathlib import Path
+import json
 
 import fastjsonschema
 import jsonschema
@@ -20,8 +21,10 @@ from app import clock
 from app.storage import history, store
 from app.contract.errors import field_messages
 from app.contract.schemas import NUMBER_PATTERN, FallbackSettingsSchema
+from app.resources import data_folder
 
-SPEC = Path(__file__).resolve().parent.parent / "openapi" / "cache.yaml"
+# Where this installation keeps the spec: beside a checkout's package, inside a wheel's.
+SPEC = data_folder("openapi") / "cache.yaml"
 # Rows per import transaction: 8 bound values a row stays far under both engines' limits.
 BATCH_ROWS = 250
 ITEM_FIELDS = ("number", "mode", "command", "ttl", "expiration")
@@ -75,8 +78,12 @@ def export_document(session, domain: str) -> dict:
     ]}
 
 
-def check_item(item) -> tuple[str | None, history.Change | None, str | None]:
-    """Return (number, change, None) for a valid item, or (number, None, detail)."""
+def check_item(item, max_bytes: int) -> tuple[str | None, history.Change | None, str | None]:
+    """Return (number, change, None) for a valid item, or (number, None, detail).
+
+    `max_bytes` is the public POST's body limit, which the item's body (as that POST
+    would take it, in compact JSON) must meet too.
+    """
     if not isinstance(item, dict):
         return None, None, "item: must be an object"
     number = item.get("number")
@@ -94,6 +101,12 @@ def check_item(item) -> tuple[str | None, history.Change | None, str | None]:
     settings = {name: item[name] for name in ("mode", "command") if name in item}
     if expiry_field in item:
         settings["expiration"] = item[expiry_field]
+    # Measured before any other rule, as the POST's limit is: a 7 MB value is refused
+    # without a pattern run over it.
+    size = len(json.dumps(settings, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > max_bytes:
+        return number, None, (f"item: over {max_bytes // 1024} KiB as a body of the public "
+                              f"POST, that POST's limit ({size} bytes in compact JSON)")
     if not spec_accepts(settings):
         error = jsonschema.exceptions.best_match(_spec_validator().iter_errors(settings))
         path = ".".join(str(part) for part in error.absolute_path)
@@ -112,24 +125,30 @@ def check_item(item) -> tuple[str | None, history.Change | None, str | None]:
     return number, history.Change(loaded["mode"], item["command"], loaded["expiration"]), None
 
 
-def import_items(session, domain: str, items: list, *, by: str | None, dry_run: bool = False,
-                 progress=None, batch_rows: int = BATCH_ROWS) -> list[dict]:
+def import_items(session, domain: str, items: list, *, by: str | None, max_bytes: int,
+                 dry_run: bool = False, progress=None,
+                 batch_rows: int = BATCH_ROWS) -> list[dict]:
     """Judge every item, write the valid ones (unless `dry_run`); results in the order sent.
 
-    A number listed twice is written once, as its last item; the earlier ones say so.
+    `max_bytes` is the public POST's body limit (the `max_body_bytes` setting). Of a
+    number listed more than once, the last copy counts: it is written if it is valid,
+    and nothing is written for the number if it is not; each earlier copy says so.
     `progress(n)` is told of every n items checked, then of every n written (the
     command's bar, twice the items long, or once for a dry run).
     """
     checked = []
     for start in range(0, len(items), BATCH_ROWS):
-        checked.extend(check_item(item) for item in items[start:start + BATCH_ROWS])
+        batch = items[start:start + BATCH_ROWS]
+        checked.extend(check_item(item, max_bytes) for item in batch)
         if progress is not None:
-            progress(len(items[start:start + BATCH_ROWS]))
-    last = {number: index for index, (number, change, _) in enumerate(checked) if change}
+            progress(len(batch))
+    last = {number: index for index, (number, _, _) in enumerate(checked) if number is not None}
     results = []
     for index, (number, change, detail) in enumerate(checked):
-        if change is not None and last[number] != index:
-            detail = f"number: listed again as item {last[number]}, which is the one written"
+        if number is not None and last[number] != index:
+            detail = f"number: listed again as item {last[number]}, the copy that counts"
+            if checked[last[number]][1] is None:
+                detail += ", which is refused: nothing is written for it"
         if detail is not None:
             results.append({"number": number, "written": False, "detail": detail})
         elif dry_run:
@@ -138,7 +157,8 @@ def import_items(session, domain: str, items: list, *, by: str | None, dry_run: 
             results.append({"number": number, "written": True})
     if dry_run:
         return results
-    pending = [(number, checked[index][1]) for number, index in last.items()]
+    pending = [(number, checked[index][1]) for number, index in last.items()
+               if checked[index][1] is not None]
     for start in range(0, len(pending), batch_rows):
         batch = dict(pending[start:start + batch_rows])
         history.import_entries(session, domain, batch, by=by, now=clock.now())

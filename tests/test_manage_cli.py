@@ -61,6 +61,27 @@ class TestExportImport:
         with Session(engine) as session:
             assert session.scalars(select(IvrFallback.number)).all() == ["1"]
 
+    def test_an_entry_over_the_public_posts_body_limit_is_refused(self, frozen_clock,
+                                                                    stored):
+        speaking = {"action": {"type": "hangup"},
+                    "phrases": [{"awsTTSParameters": {"Text": "t" * 7_000_000}}]}
+        document = {"entries": [entry("1", frozen_clock.now, command=speaking),
+                                entry("2", frozen_clock.now)]}
+        result = invoke("import", "--domain", DOMAIN, "-", input=json.dumps(document))
+        assert result.exit_code == 1
+        assert "entry 0 (1): item: over 64 KiB" in result.stderr
+        assert [row[1] for row in stored()["ivr_fallback"]] == ["2"]
+
+    def test_the_last_copy_of_a_number_counts(self, frozen_clock, stored):
+        document = {"entries": [entry("1", frozen_clock.now), entry("1", frozen_clock.now,
+                                                                    mode="never")]}
+        result = invoke("import", "--domain", DOMAIN, "-", input=json.dumps(document))
+        assert result.exit_code == 1
+        assert "entry 0 (1): number: listed again as item 1, the copy that counts, which " \
+               "is refused" in result.stderr
+        assert "entry 1 (1): mode:" in result.stderr
+        assert stored()["ivr_fallback"] == []
+
     def test_dry_run_writes_nothing(self, frozen_clock, stored):
         document = {"entries": [entry("1", frozen_clock.now)]}
         result = invoke("import", "--domain", DOMAIN, "--dry-run", "-", input=json.dumps(document))

@@ -72,3 +72,16 @@ def test_example_instants_stay_valid_for_years(name):
     assert name == "platform.yaml" or instants, "the cache spec's examples hold no instant"
     for instant in instants:
         assert now + 3 * 365 * 86400 < instant < now + 10 * 365 * 86400, instant
+
+
+def test_the_management_specs_request_examples_stay_valid_for_years():
+    """The same for the management spec's request bodies (its answers' instants are
+    examples of the past: a history, a last use)."""
+    now = time.time()
+    bodies = [operation.get("requestBody", {})
+              for item in load("manage.yaml")["paths"].values()
+              for operation in item.values() if isinstance(operation, dict)]
+    instants = list(numeric_expirations(bodies))
+    assert instants, "the management spec's request examples hold no instant"
+    for instant in instants:
+        assert now + 3 * 365 * 86400 < instant < now + 10 * 365 * 86400, instant

@@ -4,7 +4,6 @@ from app import clock, decision, sip_request
 from app.storage import history, store
 from app.api import json_response
 from app.api.ivr_fallback import _not_found
-from app.api.platform_siprec import EMPTY_BODIES
 from app.storage.db import session
 from app.contract.errors import problem
 from app.contract.schemas import RestoreSchema, SiprecSettingsSchema
@@ -64,8 +63,6 @@ def restore(domain: str, number: str, body: dict, user: str | None = None):
 
 def renew(domain: str, number: str, body=None, user: str | None = None):
     expires_at = renew_expiry(body)
-    if not isinstance(expires_at, int):
-        return expires_at
     renewed = history.renew_entry(session(), domain.lower(), number, expires_at, by=user,
                                   now=clock.now())
     if not renewed:
@@ -74,10 +71,6 @@ def renew(domain: str, number: str, body=None, user: str | None = None):
 
 
 def renew_expiry(body):
-    """The renewal's expiry (unix seconds) from an optional body, or the problem to answer."""
-    if isinstance(body, bytes):
-        # Connexion hands over raw bytes when a body without Content-Type is sent.
-        if body.strip() not in EMPTY_BODIES:
-            return problem(415, "A request body must be sent as application/json.")
-        body = {}
+    """The renewal's expiry (unix seconds) from an optional body (JSON or absent: the
+    request guard refuses any other, app/contract/middleware.py)."""
     return renew_schema.load(body or {})["expiration"]

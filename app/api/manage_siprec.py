@@ -10,8 +10,6 @@ from app.contract.errors import problem
 
 def renew(domain: str, number: str, body=None, user: str | None = None):
     expires_at = renew_expiry(body)
-    if not isinstance(expires_at, int):
-        return expires_at
     db = session()
     renewed = store.renew_siprec_entry(db, domain.lower(), number, expires_at, user, clock.now())
     db.commit()

@@ -19,6 +19,7 @@ MAX_JSON_DEPTH = 32
 BULK_WRITE_PATH = re.compile(r"/platform/[^/]+/siprecfallback")
 # The management import (up to 10,000 entries, openapi/manage.yaml) has its own limit.
 IMPORT_PATH = re.compile(r"/manage/[^/]+/ivrfallback/import")
+JSON_MEDIA_TYPE = b"application/json"
 # Response headers a page on another origin may read (beside the CORS-safelisted ones).
 EXPOSED_HEADERS = "X-Request-ID, WWW-Authenticate, Retry-After, Cache-Stale, ETag"
 # The one path that may end with a slash: a Swagger UI index page (`/cache/ui/`).
@@ -92,6 +93,10 @@ class RequestGuard:
             if len(body) > limit:
                 await self._refuse(413, self._too_large(limit), scope, send)
                 return
+        refusal = media_type_refusal(scope, bytes(body))
+        if refusal is not None:
+            await self._refuse(415, refusal, scope, send)
+            return
         refusal = json_refusal(bytes(body)) if body and _is_json(scope) else None
         if refusal is not None:
             await self._refuse(400, refusal, scope, send)
@@ -212,6 +217,43 @@ def header_refusal(scope: Scope) -> tuple[str, dict | None] | None:
         # this service only the header's.
         return ("A token is accepted only in the Authorization header, not as "
                 "'access_token' in the query string."), challenge
+    return None
+
+
+def media_type_refusal(scope: Scope, body: bytes) -> str | None:
+    """Say why a request's body is refused for its media type (a 415), or None, and give
+    the layers behind this one the media type in one spelling: in lower case, and a JSON
+    one without parameters.
+
+    Media types are case-insensitive (RFC 9110, 8.3.1), but Connexion matches them as
+    written: `APPLICATION/JSON` skipped its body validation and its JSON parsing, and the
+    handler was given bytes. A POST (the only method with a body in the specs) without a
+    Content-Type is labelled JSON when its body is empty, so that every layer reads an
+    absent optional body alike, and refused when it is not, as a body sent as anything
+    else is. JSON is UTF-8 (RFC 8259, 8.1): another charset would be decoded one way by
+    Connexion's validator and another by Flask's parser.
+    """
+    headers = scope["headers"]
+    index = next((index for index, (name, _value) in enumerate(headers)
+                  if name.lower() == b"content-type"), None)
+    if index is None:
+        if scope["method"] != "POST":
+            return None
+        if body:
+            return "A request body must be sent with Content-Type: application/json."
+        scope["headers"] = [*headers, (b"content-type", JSON_MEDIA_TYPE)]
+        return None
+    media_type, _, parameters = headers[index][1].partition(b";")
+    media_type = media_type.strip().lower()
+    if media_type == JSON_MEDIA_TYPE or media_type.endswith(b"+json"):
+        for parameter in parameters.split(b";"):
+            name, _, value = parameter.partition(b"=")
+            if name.strip().lower() == b"charset" and value.strip(b' "').lower() != b"utf-8":
+                return "A JSON body is UTF-8: send it without a charset or with charset=utf-8."
+        fixed = media_type
+    else:
+        fixed = media_type + (b";" + parameters if parameters else b"")
+    scope["headers"] = [*headers[:index], (headers[index][0], fixed), *headers[index + 1:]]
     return None
 
 

@@ -35,6 +35,12 @@ def post(client, auth, number, body):
     return response
 
 
+def tts(text: str) -> dict:
+    """A hangup that first speaks `text` (the text-to-speech parameters are free-form)."""
+    return {"mode": "always", "command": {"action": {"type": "hangup"},
+                                          "phrases": [{"awsTTSParameters": {"Text": text}}]}}
+
+
 def versions(client, auth, number):
     response = client.get(f"{MANAGE}/ivrfallback/{number}/history", headers=auth)
     assert response.status_code == 200, response.text
@@ -424,11 +430,49 @@ class TestExportImport:
         entries = [{"number": "1", **HANGUP}, {"number": "1", **calling()}]
         results = client.post(f"{MANAGE}/ivrfallback/import", json={"entries": entries},
                               headers=auth).json()["results"]
-        assert results[0]["written"] is False and "item 1" in results[0]["detail"]
+        assert results[0] == {"number": "1", "written": False,
+                              "detail": "number: listed again as item 1, the copy that counts"}
         assert results[1] == {"number": "1", "written": True}
         assert client.get(f"{PUBLIC}/1", headers=auth).json()["data"]["command"] == (
             calling()["command"])
         assert [v["action"] for v in versions(client, auth, "1")] == ["import"]
+
+    @pytest.mark.parametrize("results_of", ["import", "dry run"])
+    def test_the_last_copy_of_a_number_decides_even_when_it_is_refused(
+            self, client, auth, stored, results_of):
+        query = "?dryRun=true" if results_of == "dry run" else ""
+        entries = [{"number": "1", **HANGUP}, {"number": "2", **HANGUP},
+                   {"number": "1", **calling()}, {"number": "1", "mode": "never",
+                                                   "command": HANGUP["command"]}]
+        before = stored()
+        body = client.post(f"{MANAGE}/ivrfallback/import{query}", json={"entries": entries},
+                           headers=auth).json()
+        first, second, third, last = body["results"]
+        assert body["success"] is False
+        assert last["written"] is False and last["detail"].startswith("mode:")
+        for earlier in (first, third):
+            assert earlier["written"] is False
+            assert earlier["detail"] == ("number: listed again as item 3, the copy that "
+                                         "counts, which is refused: nothing is written for it")
+        assert second["written"] is (results_of == "import")
+        if results_of == "import":
+            assert client.get(f"{PUBLIC}/1", headers=auth).status_code == 404
+            assert versions(client, auth, "1") == []
+            assert client.get(PUBLIC, headers=auth).json()["data"] == ["2"]
+        else:
+            assert stored() == before
+
+    def test_an_earlier_refused_copy_does_not_stop_the_last(self, client, auth):
+        entries = [{"number": "1", "mode": "never", "command": HANGUP["command"]},
+                   {"number": "1", **HANGUP}]
+        results = client.post(f"{MANAGE}/ivrfallback/import", json={"entries": entries},
+                              headers=auth).json()["results"]
+        assert results == [
+            {"number": "1", "written": False,
+             "detail": "number: listed again as item 1, the copy that counts"},
+            {"number": "1", "written": True}]
+        assert client.get(f"{PUBLIC}/1", headers=auth).json()["data"]["command"] == (
+            HANGUP["command"])
 
     def test_dry_run_writes_nothing(self, client, auth, stored):
         post(client, auth, "1", HANGUP)
@@ -460,6 +504,46 @@ class TestExportImport:
         response = client.post(f"{MANAGE}/ivrfallback/import?dryRun=maybe",
                                json={"entries": [{"number": "1", **HANGUP}]}, headers=auth)
         assert_problem(response, 400, "dryRun")
+
+    @pytest.mark.parametrize("oversized", [
+        # Every map and list at its most, each value at its longest: valid but for its size.
+        {"mode": "always", "command": {
+            "action": {**calling()["command"]["action"],
+                       "xHeaders": {f"X-{n}": "x" * 1024 for n in range(64)},
+                       "pHeaders": {f"P-{n}": "p" * 1024 for n in range(64)},
+                       "contactParameters": {f"c{n}": "c" * 1024 for n in range(64)},
+                       "contactUserParameters": {f"u{n}": "u" * 1024 for n in range(64)}},
+            "phrases": [{"fileName": "f" * 1024} for _ in range(32)]}},
+        tts("t" * 7_000_000),
+    ], ids=["300 KB command", "7 MB text-to-speech value"])
+    def test_an_entry_the_public_post_refuses_as_too_large_is_refused(
+            self, client, auth, stored, oversized):
+        assert_problem(client.post(f"{PUBLIC}/1", json=oversized, headers=auth), 413)
+        for query in ("?dryRun=true", ""):
+            results = client.post(f"{MANAGE}/ivrfallback/import{query}",
+                                  json={"entries": [{"number": "1", **oversized}]},
+                                  headers=auth).json()["results"]
+            assert results[0]["written"] is False
+            assert results[0]["detail"].startswith("item: over 64 KiB"), results[0]
+        assert stored()["ivr_fallback"] == []
+
+    @pytest.mark.parametrize("pad", ["p", "\u00e9"], ids=["ASCII", "two bytes in UTF-8"])
+    def test_an_entry_is_held_to_the_public_posts_size_to_the_byte(self, client, auth, pad):
+        """The same body, written compactly, that the public POST takes: an entry as large
+        as the POST's limit is written both ways, one a byte larger by neither."""
+        def size(body: dict) -> int:
+            return len(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode())
+
+        padding = pad * ((64 * 1024 - size(tts(""))) // len(pad.encode()))
+        padding += "p" * (64 * 1024 - size(tts(padding)))
+        for body, fits in ((tts(padding), True), (tts(padding + "p"), False)):
+            content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+            posted = client.post(f"{PUBLIC}/posted", content=content,
+                                 headers={**auth, "Content-Type": "application/json"})
+            assert (posted.status_code == 200) is fits, (len(content), posted.text)
+            imported = client.post(f"{MANAGE}/ivrfallback/import", headers=auth,
+                                   json={"entries": [{"number": "imported", **body}]})
+            assert imported.json()["results"][0]["written"] is fits, len(content)
 
     def test_the_import_has_its_own_body_limit(self, settings_overrides, auth):
         from app import create_app

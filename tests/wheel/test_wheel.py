@@ -4,6 +4,7 @@ Slow (it builds the sdist and the wheel, and installs the dependencies from the
 package index), so it has its own tox environment, `wheel`.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from tests.conftest import DOMAIN, bearer
 from tests.live_server import ROOT, LiveServer, free_port
@@ -166,3 +168,121 @@ def test_installed_cache_api_serve_starts_outside_the_checkout(
     with server:
         listed = httpx.get(f"{server.url}/cache/{DOMAIN}/ivrfallback", headers=bearer(token))
     assert listed.json() == {"data": [], "success": True}
+
+
+# The number every operation of the loop below is called for; seeded first in both caches.
+NUMBER = "+46701234567"
+SPEC_BASES = ("/cache", "/platform", "/manage")
+
+
+def example_request(document: dict, path: str, method: str, operation: dict) -> dict:
+    """A valid request for an operation of a served spec, from the spec's own examples:
+    the path's `domain` and `number`, each query parameter that has an example, and the
+    body's example (or the first of its examples)."""
+    parameters = {}
+    for parameter in operation.get("parameters", []):
+        ref = parameter.get("$ref")
+        if ref is not None:
+            parameter = document["components"]["parameters"][ref.rsplit("/", 1)[1]]
+        parameters[parameter["name"], parameter["in"]] = parameter
+    url = path.format(domain=DOMAIN, number=NUMBER)
+    query = {name: parameter["example"] for (name, where), parameter in parameters.items()
+             if where == "query" and "example" in parameter}
+    request = {"method": method.upper(), "url": base_path(document) + url, "params": query}
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if body is not None:
+        examples = body.get("examples")
+        request["json"] = (body["example"] if "example" in body
+                           else next(iter(examples.values()))["value"])
+    return request
+
+
+def base_path(document: dict) -> str:
+    return document["servers"][0]["url"].rstrip("/")
+
+
+def operations_of(documents: list[dict]):
+    """(document, path, method, operation) of every operation of the documents, each DELETE
+    after all the others (so that the entry the others read is still there)."""
+    found = [(document, path, method, operation) for document in documents
+             for path, item in document["paths"].items()
+             for method, operation in item.items() if method != "parameters"]
+    return sorted(found, key=lambda found: found[2] == "delete")
+
+
+def checkout_operation_ids() -> set[str]:
+    return {operation["operationId"]
+            for name in ("cache.yaml", "platform.yaml", "manage.yaml")
+            for item in yaml.safe_load((ROOT / "openapi" / name).read_text())["paths"].values()
+            for method, operation in item.items() if method != "parameters"}
+
+
+def test_installed_wheel_answers_every_operation_and_its_import_and_export_commands(
+        venv, server_folder, operator_env, tmp_path):
+    """Every operation of the three specs, the served specs, the Swagger pages, the
+    migrations and the console's import and export, all from the installed wheel: each
+    reads a file the wheel carries (a spec, a migration), where a checkout's path is
+    not."""
+    env = {**operator_env, "CACHE_INSTANCE_PATH": str(tmp_path / "instance")}
+    cli = venv / "bin" / "cache-api"
+
+    def cache_api(*args, check=True) -> subprocess.CompletedProcess:
+        result = subprocess.run([str(cli), *map(str, args)], cwd=server_folder, env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert not check or result.returncode == 0, f"{args}:\n{result.stdout}\n{result.stderr}"
+        return result
+
+    cache_api("db", "upgrade")
+    token = cache_api("token", "--domain", DOMAIN, "--scope", "cache/read", "--scope",
+                      "cache/write", "--scope", "cache/platform").stdout.strip()
+    auth = bearer(token)
+    server = LiveServer(env, workers=2, log_path=tmp_path / "gunicorn.log", cwd=server_folder,
+                        command=[str(venv / "bin" / "gunicorn"), "-c", "gunicorn.conf.py",
+                                 "wsgi:app"])
+    answers, called = {}, set()
+    with server, httpx.Client(base_url=server.url, headers=auth, timeout=30) as client:
+        documents = []
+        for base in SPEC_BASES:
+            served = client.get(f"{base}/openapi.json")
+            assert served.status_code == 200, served.text
+            assert yaml.safe_load(client.get(f"{base}/openapi.yaml").text) == served.json()
+            page = client.get(f"{base}/ui/")
+            assert page.status_code == 200 and "swagger-ui" in page.text, (base, page.text[:200])
+            documents.append(served.json())
+        hangup = {"mode": "always", "command": {"action": {"type": "hangup"}}}
+        # Versions 1 to 3, one for each restore example to name.
+        for _version in range(3):
+            assert client.post(f"/cache/{DOMAIN}/ivrfallback/{NUMBER}",
+                               json=hangup).status_code == 200
+        assert client.post(f"/platform/{DOMAIN}/siprecfallback/{NUMBER}").status_code == 200
+
+        for document, path, method, operation in operations_of(documents):
+            request = example_request(document, path, method, operation)
+            response = client.request(**request)
+            answers[operation["operationId"]] = response
+            called.add(operation["operationId"])
+            assert response.status_code == 200, (request, response.text)
+        # The import again, written this time, and its entries then read back.
+        imported = client.post(f"/manage/{DOMAIN}/ivrfallback/import", json={"entries": [
+            {"number": "+46700000001", **hangup, "expiration": "WEEK"}]})
+        assert imported.json() == {"success": True,
+                                   "results": [{"number": "+46700000001", "written": True}]}
+        assert client.get(f"/cache/{DOMAIN}/ivrfallback/+46700000001").status_code == 200
+    assert server.process.returncode == 0
+
+    assert called == checkout_operation_ids()
+    dry_run = answers["manage_transfer.import_entries"].json()
+    assert dry_run["success"] is True and len(dry_run["results"]) == 2, dry_run
+    assert answers["manage_transfer.export_entries"].json()["entries"]
+
+    # The console's export and import, straight to the same database.
+    exported = cache_api("export", "--domain", DOMAIN).stdout
+    numbers = sorted(entry["number"] for entry in json.loads(exported)["entries"])
+    assert "+46700000001" in numbers
+    document = tmp_path / "entries.json"
+    document.write_text(exported)
+    judged = cache_api("import", "--domain", "other.example", "--dry-run", document)
+    assert f"{len(numbers)} of {len(numbers)} entries valid" in judged.stderr
+    cache_api("import", "--domain", "other.example", document)
+    again = json.loads(cache_api("export", "--domain", "other.example").stdout)
+    assert sorted(entry["number"] for entry in again["entries"]) == numbers
