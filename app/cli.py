@@ -13,6 +13,7 @@ from app.config import Settings
 from app.storage.db import make_engine
 from app.logs import LOGGING
 from app.contract.middleware import json_refusal
+from app.contract.validation import ASCII_INTEGER
 from app.contract.security import (
     DOMAIN_MAX_LENGTH,
     DOMAIN_PATTERN,
@@ -26,6 +27,19 @@ from app.storage.purge import PURGE_BATCH_ROWS, purge_expired, purge_history
 SCOPES = (READ_SCOPE, WRITE_SCOPE, PLATFORM_SCOPE)
 
 
+class Digits(click.IntRange):
+    """An integer option written in the digits 0-9, as the API's parameters are: click's
+    int() would take `6_0`, `６０` or ` 60`."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not ASCII_INTEGER.fullmatch(value):
+            self.fail(f"{value!r} is not a whole number written in the digits 0-9 (at most 18 of "
+                      "them).", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 @click.group()
 def main() -> None:
     """The fallback cache service of the telephony platform."""
@@ -33,7 +47,7 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--port", default=8080, show_default=True, type=Digits(0, 65535))
 def serve(host: str, port: int) -> None:
     """Run a development server (one process) on the configured database.
 
@@ -86,7 +100,7 @@ def downgrade(revision: str) -> None:
               help="A domain the token may use ('*' for all); repeatable.")
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES),
               help="A scope to grant; repeatable. Default: cache/read and cache/write.")
-@click.option("--ttl", default=3600, show_default=True, type=click.IntRange(min=1),
+@click.option("--ttl", default=3600, show_default=True, type=Digits(min=1),
               help="Seconds until the token expires.")
 @click.option("--sub", "subject", default="cache-api-cli", show_default=True,
               help="Who acts with the token (recorded on writes).")
@@ -109,7 +123,7 @@ def token(domains: tuple[str, ...], scopes: tuple[str, ...], ttl: int, subject: 
 
 @main.command()
 @click.option("--batch-size", default=PURGE_BATCH_ROWS, show_default=True,
-              type=click.IntRange(min=1), help="Rows deleted per transaction.")
+              type=Digits(min=1), help="Rows deleted per transaction.")
 def purge(batch_size: int) -> None:
     """Delete expired entries from storage (they are already invisible)."""
     from sqlalchemy.orm import Session
@@ -152,7 +166,7 @@ def export(domain: str) -> None:
 @click.option("--sub", "subject", default="cache-api-cli", show_default=True,
               help="Who the history records as the writer.")
 @click.option("--batch-size", default=transfer.BATCH_ROWS, show_default=True,
-              type=click.IntRange(1, 5000), help="Entries written per transaction.")
+              type=Digits(1, 5000), help="Entries written per transaction.")
 def import_(domain: str, file, dry_run: bool, subject: str, batch_size: int) -> None:
     """Write the entries of FILE (an export document, '-' for stdin) into the domain.
 

@@ -134,7 +134,8 @@ class Settings:
 
 def _positive_int(env, name: str, default: int) -> int:
     value = env.get(name) or str(default)
-    if not value.isdigit() or int(value) < 1:
+    # isascii: str.isdigit also takes other scripts' digits, and `²`, which int() refuses.
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise ConfigurationError(f"{name} must be a whole number of at least 1, not {value!r}")
     return int(value)
 

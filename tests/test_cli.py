@@ -70,3 +70,33 @@ def test_purge_deletes_only_expired_entries(instance, frozen_clock):
             numbers = connection.execute(text(f"SELECT number FROM {table}")).scalars().all()
             assert numbers == ["live"]
     engine.dispose()
+
+
+# Every integer option of the commands, and spellings int() takes that are not digits.
+INTEGER_OPTIONS = [
+    ("serve", "--port", "8080"),
+    ("token", "--ttl", "60"),
+    ("purge", "--batch-size", "10"),
+    ("import", "--batch-size", "10"),
+]
+
+
+@pytest.mark.parametrize(("command", "option", "digits"), INTEGER_OPTIONS)
+@pytest.mark.parametrize("spelling", ["{0}_{1}", "{f}", " {d}", "{d} ", "+{d}"])
+def test_integer_options_take_plain_digits_only(instance, monkeypatch, command, option, digits,
+                                                spelling):
+    """`--ttl 6_0` or `--port ８０８０` is refused (exit 2, naming the option) before the
+    command does anything."""
+    import uvicorn
+
+    served = []
+    # A serve that took the value would serve for ever: say so instead.
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: served.append(kwargs))
+    full_width = "".join(chr(ord(digit) - ord("0") + ord("０")) for digit in digits)
+    value = spelling.format(digits[0], digits[1:], d=digits, f=full_width)
+    extra = {"token": ["--domain", DOMAIN], "import": ["--domain", DOMAIN, "-"]}
+    result = CliRunner().invoke(main, [command, option, value, *extra.get(command, [])],
+                                input="")
+    assert result.exit_code == 2, result.output
+    assert option in result.output and "0-9" in result.output
+    assert served == []

@@ -65,3 +65,14 @@ def test_replica_and_pooler_settings_that_cannot_work_are_refused(
         monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError, match=message):
         Settings.from_env()
+
+
+@pytest.mark.parametrize("name", ["CACHE_HISTORY_VERSIONS", "CACHE_HISTORY_DAYS"])
+@pytest.mark.parametrize("value", ["９０", "²", "٩٠", "9_0", " 90", "+90", "0", "-1"])
+def test_whole_number_settings_take_plain_digits_only(tmp_path, monkeypatch, name, value):
+    """As the API's integer parameters: `９０` or `9_0` is a clear refusal, and `²` (a
+    digit to str.isdigit, not to int) is not a traceback."""
+    monkeypatch.setenv("CACHE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=name):
+        Settings.from_env()

@@ -2,7 +2,7 @@
 
 import time
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from app import create_app
@@ -52,3 +52,50 @@ def test_in_process_schedule_purges_by_itself(settings_overrides, engine, frozen
 
 def test_no_schedule_unless_configured(app):
     assert "cache_purge" not in app.app.extensions
+
+
+def wait_until(condition, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_the_schedule_outlives_a_pool_timeout(database_url, engine, frozen_clock, caplog):
+    """No connection free in time (sqlalchemy's TimeoutError, not a DBAPIError): the round
+    is skipped, and the next one purges."""
+    add_entries(engine, frozen_clock.now, expired=3, live=2)
+    # One connection, taken by the test: the schedule's checkout times out.
+    tight = create_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=0.05)
+    held = tight.connect()
+    schedule = purge.PurgeSchedule(tight, interval=0.05).start()
+    try:
+        assert wait_until(lambda: any("TimeoutError" in record.getMessage()
+                                      for record in caplog.records))
+        held.close()
+        assert wait_until(lambda: counts(engine) == (2, 2))
+    finally:
+        schedule.stop()
+        tight.dispose()
+
+
+def test_the_schedule_outlives_any_error(engine, frozen_clock, monkeypatch, caplog):
+    """A failure that is no database's (here a bug's ValueError) is logged, and the next
+    round runs."""
+    add_entries(engine, frozen_clock.now, expired=3, live=2)
+    real, calls = purge.purge_expired, []
+
+    def fails_once(session, now):
+        calls.append(now)
+        if len(calls) == 1:
+            raise ValueError("a bug")
+        return real(session, now)
+
+    monkeypatch.setattr(purge, "purge_expired", fails_once)
+    schedule = purge.PurgeSchedule(engine, interval=0.05).start()
+    try:
+        assert wait_until(lambda: counts(engine) == (2, 2))
+    finally:
+        schedule.stop()
+    assert any(record.exc_info and isinstance(record.exc_info[1], ValueError)
+               for record in caplog.records)

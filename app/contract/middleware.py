@@ -76,7 +76,7 @@ class RequestGuard:
             return
         limit = self._body_limit(scope)
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and not declared.isdigit():
+        if declared is not None and not (declared.isascii() and declared.isdigit()):
             await self._refuse(400, "The Content-Length header is not a number.", scope, send)
             return
         if declared is not None and int(declared) > limit:

@@ -8,6 +8,7 @@ each wrong field's dotted path to a message a person can act on.
 """
 
 import json
+import re
 
 import fastjsonschema
 from connexion.datastructures import MediaTypeDict
@@ -26,6 +27,10 @@ from app.contract.errors import FieldProblem
 
 # A 400 lists at most this many fields; a body can hold thousands of wrong ones.
 MAX_FIELD_ERRORS = 10
+# How an integer parameter is written: ASCII digits, and a minus sign for a negative; at
+# most 18 of them, so that int() always can (every bound in the specs fits in int64).
+ASCII_INTEGER = re.compile(r"-?[0-9]{1,18}")
+INTEGER_TEXT_MESSAGE = "must be a whole number written in the digits 0-9 (at most 18 of them)"
 # The spec's pattern for free text: anything but control characters.
 NO_CONTROL_CHARACTERS = r"^(?![\s\S]*[\x00-\x1F\x7F])"
 # What a bound of these keywords says, with the bound filled in.
@@ -85,7 +90,22 @@ class NamingParameterValidator(ParameterValidator):
                 raise FieldProblem(
                     {name: "is not a query parameter of this operation" for name in unknown}
                 )
+        self._check_integer_text(request)
         super().validate_request(request)
+
+    def _check_integer_text(self, request):
+        """Integers as sent, before Connexion's int() (which takes `2_00`, `２００`, ` 200`)."""
+        sent = {
+            "query": QueryParams(request.scope.get("query_string", b"")).getlist,
+            "path": lambda name: [request.scope.get("path_params", {}).get(name.replace("-", "_"))],
+        }
+        for location, values_of in sent.items():
+            for param in self.parameters.get(location, []):
+                if param.get("schema", param).get("type") != "integer":
+                    continue
+                for value in values_of(param["name"]):
+                    if isinstance(value, str) and not ASCII_INTEGER.fullmatch(value):
+                        raise FieldProblem({param["name"]: INTEGER_TEXT_MESSAGE})
 
     @staticmethod
     def validate_parameter(parameter_type, value, param, param_name=None):

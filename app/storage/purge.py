@@ -10,7 +10,7 @@ import logging
 import threading
 
 from sqlalchemy import Engine, delete, select, tuple_
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -49,9 +49,15 @@ class PurgeSchedule:
                 with Session(self.engine) as session:
                     purged = purge_expired(session, clock.now())
                     purge_history(session, clock.now(), self.keep_versions, self.keep_days)
-            except DBAPIError as error:
-                # Next round will retry; expired entries are invisible meanwhile anyway.
-                log.warning("purge skipped, database error: %s", error.orig.__class__.__name__)
+            except SQLAlchemyError as error:
+                # The database's errors, and the pool's (no connection free in time): the
+                # next round retries; expired entries are invisible meanwhile anyway.
+                orig = getattr(error, "orig", None)
+                log.warning("purge skipped, database error: %s",
+                            orig.__class__.__name__ if orig else error.__class__.__name__)
+                continue
+            except Exception:  # noqa: BLE001 - the thread must outlive any one failure
+                log.exception("purge failed; the next round runs as planned")
                 continue
             if purged:
                 log.info("purged %d expired entries", purged)

@@ -116,7 +116,9 @@ def set_siprec_entries(
     The numbers travel as one array parameter (PostgreSQL's unnest, SQLite's
     json_each) and the rows are made by the database: one round trip and one
     small statement to compile, whether there is one number or 5,000. Repeated
-    numbers are written once.
+    numbers are written once. Rows are written in number order: PostgreSQL locks
+    each until commit, and writes that took shared rows in different orders (the
+    DISTINCT's hash order depends on the set) could deadlock.
     """
     dialect = _dialect(session)
     if dialect == "postgresql":
@@ -125,10 +127,11 @@ def set_siprec_entries(
         ).table_valued("value").render_derived()
     else:
         source = func.json_each(bindparam("numbers", json.dumps(numbers))).table_valued("value")
+    # WHERE: SQLite's parser needs it before ON CONFLICT; ORDER BY: one lock order.
     rows = select(
         literal(domain, String), source.c.value, literal(expires_at, BigInteger),
         literal(now, BigInteger), literal(user, String),
-    ).distinct().where(true())  # WHERE: SQLite's parser needs it before ON CONFLICT
+    ).distinct().where(true()).order_by(source.c.value)
     columns = ("domain", "number", "expires_at", "updated_at", "updated_by")
     statement = INSERT_BY_DIALECT[dialect](SiprecFallback).from_select(columns, rows)
     session.execute(_on_conflict_replace(statement, columns))

@@ -1,5 +1,6 @@
 """Bad input: a 4xx problem+json that names what is wrong, and stored data untouched."""
 
+import asyncio
 import json
 
 import pytest
@@ -205,6 +206,35 @@ def test_content_length_that_is_not_a_number_is_400(client, auth, seeded):
     response = client.post(ENTRY, content=b"{}", headers={
         **auth, "Content-Type": "application/json", "Content-Length": "12abc"})
     assert_problem(response, 400, "Content-Length")
+
+
+# `²` in Latin-1 (how header bytes are read), Arabic-Indic 2 in UTF-8, and int()'s spellings.
+@pytest.mark.parametrize("length", [b"\xb2", "٢".encode(), b"1_0", b" 2"])
+def test_content_length_in_other_digits_is_400(app, auth, seeded, length):
+    """str.isdigit takes `²`, which int() refuses (it was a 500). uvicorn's HTTP parser
+    refuses it first today; the app does not count on that. Sent as an ASGI server hands
+    it over: no test client sends these bytes."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", length),
+               *((name.lower().encode(), value.encode()) for name, value in auth.items())]
+    status, body = asgi_post(app, ENTRY, headers, b"{}")
+    assert status == 400 and b"Content-Length" in body, body
+
+
+def asgi_post(app, path: str, headers: list, body: bytes) -> tuple[int, bytes]:
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "root_path": "", "server": ("testserver", 80),
+             "client": ("127.0.0.1", 1), "headers": [(b"host", b"testserver"), *headers]}
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], b"".join(message.get("body", b"") for message in sent[1:])
 
 
 # --- what a 400 says: each wrong field by name, with a message a person can act on -------
