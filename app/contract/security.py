@@ -42,6 +42,12 @@ TIME_CLAIMS = ("exp", "nbf", "iat")
 VERIFIED_TOKEN_SECONDS = 60
 VERIFIED_TOKENS_MAX = 4096
 FIXED_KEYS = object()
+# The writer recorded in history and on entries is the token's `sub` (RFC 7519, 4.1.2),
+# never Connexion's fallback to `uid`; the columns hold 255 characters. A control
+# character or a lone surrogate (JSON allows "\ud800") cannot be stored in a
+# PostgreSQL text column, nor read back cleanly from a log or a page.
+WRITER_MAX_LENGTH = 255
+UNRECORDABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def unauthorized(detail: str) -> ProblemException:
@@ -137,6 +143,8 @@ class TokenVerifier:
             raise unauthorized("The token is from another issuer.") from None
         except jwt.MissingRequiredClaimError as error:
             raise unauthorized(f"The token lacks the '{error.claim}' claim.") from None
+        except jwt.exceptions.InvalidSubjectError:
+            raise unauthorized("The token's 'sub' claim is not a string.") from None
         except jwt.InvalidSignatureError:
             raise unauthorized("The token's signature is not valid.") from None
         except (jwt.InvalidTokenError, jwt.PyJWKClientError, jwt.PyJWKSetError):
@@ -144,6 +152,10 @@ class TokenVerifier:
         for name in TIME_CLAIMS:
             if name in claims and not is_numeric_date(claims[name]):
                 raise unauthorized(f"The token's '{name}' claim is not a number (a NumericDate).")
+        if "sub" in claims:
+            problem = writer_problem(claims["sub"])
+            if problem:
+                raise unauthorized(f"The token's 'sub' claim {problem}.")
         return claims
 
     def _key_for(self, token: str):
@@ -159,6 +171,17 @@ class TokenVerifier:
                 raise jwt.InvalidTokenError("no single key matches the token's kid")
             return _pinned(keys[0])
         return self._settings.jwt_secret, ["HS256"]
+
+
+def writer_problem(value) -> str | None:
+    """Why `value` cannot be recorded as the writer of a change, or None if it can."""
+    if not isinstance(value, str):
+        return "is not a string"
+    if not 1 <= len(value) <= WRITER_MAX_LENGTH:
+        return f"must be 1 to {WRITER_MAX_LENGTH} characters long"
+    if UNRECORDABLE.search(value):
+        return "holds a control character or a lone surrogate"
+    return None
 
 
 def is_numeric_date(value) -> bool:
@@ -217,7 +240,9 @@ def authorize(token: str, request, required_scope: str) -> dict:
         raise forbidden(f"The token does not grant the domain '{domain}'.")
     if required_scope not in granted_scopes(claims):
         raise forbidden(f"The token lacks the '{required_scope}' scope.")
-    return claims
+    # Connexion hands handlers `sub`, or `uid` when `sub` is absent: naming `sub`
+    # always (None without one) leaves it one claim, checked above.
+    return {**claims, "sub": claims.get("sub")}
 
 
 def authorize_public(token: str, request) -> dict:
