@@ -41,6 +41,10 @@ class Settings:
     validate_responses: bool = False
     # Allowed clock skew between the token issuer and this service, in seconds.
     jwt_leeway: int = 30
+    # Longest token lifetime accepted, in seconds: `exp - iat`, or `exp - now` for a
+    # token without `iat`. A day is the longest access token common identity
+    # providers issue; a token valid for years is a leaked credential for years.
+    jwt_max_lifetime: int = 86_400
     max_body_bytes: int = 64 * 1024
     # The bulk SIPRec write's limit: 5,000 numbers of 64 characters, quoted, with room.
     max_bulk_body_bytes: int = 512 * 1024
@@ -97,6 +101,7 @@ class Settings:
             usage_flush_interval=float(env.get("CACHE_USAGE_FLUSH_SECONDS") or 2),
             history_versions=_positive_int(env, "CACHE_HISTORY_VERSIONS", 50),
             history_days=_positive_int(env, "CACHE_HISTORY_DAYS", 90),
+            jwt_max_lifetime=_positive_int(env, "CACHE_JWT_MAX_LIFETIME_SECONDS", 86_400),
             cors_origins=tuple(
                 origin.strip()
                 for origin in (env.get("CACHE_CORS_ORIGINS") or "*").split(",")

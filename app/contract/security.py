@@ -41,6 +41,13 @@ TIME_CLAIMS = ("exp", "nbf", "iat")
 # exactly when it would without this memory.
 VERIFIED_TOKEN_SECONDS = 60
 VERIFIED_TOKENS_MAX = 4096
+# ... and at most this many characters of tokens: each entry's claims were decoded
+# from its token, so they grow with it (SECURITY.md gives the memory measured).
+VERIFIED_TOKENS_MAX_BYTES = 4 * 1024 * 1024
+# Longer tokens are refused before anything reads them. Identity providers' access
+# tokens are a few hundred bytes to 2 KiB; this leaves room for a long `domains` list
+# and keeps a flood of huge validly signed tokens from costing decodes or memory.
+TOKEN_MAX_BYTES = 8 * 1024
 FIXED_KEYS = object()
 # The writer recorded in history and on entries is the token's `sub` (RFC 7519, 4.1.2),
 # never Connexion's fallback to `uid`; the columns hold 255 characters. A control
@@ -71,6 +78,8 @@ class TokenVerifier:
         # token -> (its claims, the time.time() until which they may be reused,
         #           the key set that verified it)
         self._verified: dict[str, tuple[dict, float, object]] = {}
+        # The characters of the tokens in self._verified.
+        self._verified_bytes = 0
         self._jwks_client = None
         self._jwks_file_keys = None
         if settings.jwks_url:
@@ -89,8 +98,11 @@ class TokenVerifier:
                 Path(settings.jwks_file).read_text()
             )
 
-    def claims(self, token: str) -> dict:
+    async def claims(self, token: str) -> dict:
         """Return the token's claims, or raise a 401 problem that says what is wrong."""
+        if len(token) > TOKEN_MAX_BYTES:
+            # An Authorization header's value is latin-1: one character, one byte.
+            raise unauthorized(f"The token is longer than {TOKEN_MAX_BYTES} bytes.")
         now = time.time()
         remembered = self._verified.get(token)
         if remembered is not None:
@@ -98,7 +110,7 @@ class TokenVerifier:
             if now < reuse_until and key_set is self._current_key_set():
                 # A copy: a caller that changes its claims must not change the next answer.
                 return dict(claims)
-            self._verified.pop(token, None)
+            self._forget(token)
         claims = self._verify(token)
         key_set = self._current_key_set()
         if key_set is None:
@@ -106,11 +118,17 @@ class TokenVerifier:
         # `nbf` and `iat` passed already and the clock only goes forward: `exp` alone
         # can end the token's validity (PyJWT: expired once exp <= now - leeway).
         reuse_until = min(now + VERIFIED_TOKEN_SECONDS, claims["exp"] + self._settings.jwt_leeway)
-        if len(self._verified) >= VERIFIED_TOKENS_MAX:
+        while self._verified and (len(self._verified) >= VERIFIED_TOKENS_MAX or
+                                  self._verified_bytes + len(token) > VERIFIED_TOKENS_MAX_BYTES):
             # The oldest entry goes (dicts keep insertion order).
-            self._verified.pop(next(iter(self._verified), None), None)
+            self._forget(next(iter(self._verified)))
         self._verified[token] = (claims, reuse_until, key_set)
+        self._verified_bytes += len(token)
         return dict(claims)
+
+    def _forget(self, token: str) -> None:
+        if self._verified.pop(token, None) is not None:
+            self._verified_bytes -= len(token)
 
     def _current_key_set(self):
         """FIXED_KEYS with a secret or a JWKS file; with a JWKS URL, the key set PyJWKClient
@@ -152,6 +170,14 @@ class TokenVerifier:
         for name in TIME_CLAIMS:
             if name in claims and not is_numeric_date(claims[name]):
                 raise unauthorized(f"The token's '{name}' claim is not a number (a NumericDate).")
+        # RFC 7519 gives no upper bound; exp - iat is how long the issuer meant it to
+        # live, and exp - now bounds a token that does not say when it was issued.
+        issued_at = claims.get("iat", time.time())
+        if claims["exp"] - issued_at > self._settings.jwt_max_lifetime:
+            raise unauthorized(
+                f"The token lives longer than {self._settings.jwt_max_lifetime} seconds "
+                "(exp - iat, or exp - now without iat)."
+            )
         if "sub" in claims:
             problem = writer_problem(claims["sub"])
             if problem:
@@ -225,9 +251,9 @@ def granted_scopes(claims: dict) -> set[str]:
     return scopes
 
 
-def authorize(token: str, request, required_scope: str) -> dict:
+async def authorize(token: str, request, required_scope: str) -> dict:
     """Return the claims of a token that grants the path's domain and the scope."""
-    claims = request.state.token_verifier.claims(token)
+    claims = await request.state.token_verifier.claims(token)
     domain = request.path_params.get("domain", "")
     # Checked before lowering: str.lower() turns some non-ASCII letters into ASCII ones.
     if len(domain) > DOMAIN_MAX_LENGTH or not DOMAIN_PATTERN.fullmatch(domain):
@@ -245,15 +271,15 @@ def authorize(token: str, request, required_scope: str) -> dict:
     return {**claims, "sub": claims.get("sub")}
 
 
-def authorize_public(token: str, request) -> dict:
+async def authorize_public(token: str, request) -> dict:
     """The public API: reading needs cache/read, changing needs cache/write."""
     scope = READ_SCOPE if request.method in ("GET", "HEAD") else WRITE_SCOPE
-    return authorize(token, request, scope)
+    return await authorize(token, request, scope)
 
 
-def authorize_platform(token: str, request) -> dict:
+async def authorize_platform(token: str, request) -> dict:
     """The platform API: every operation needs cache/platform."""
-    return authorize(token, request, PLATFORM_SCOPE)
+    return await authorize(token, request, PLATFORM_SCOPE)
 
 
 def mint_token(
@@ -264,6 +290,11 @@ def mint_token(
         raise RuntimeError(
             "tokens can only be minted with the shared secret; this service is "
             "configured with JWKS keys (CACHE_JWT_JWKS_URL / CACHE_JWT_JWKS_FILE)"
+        )
+    if ttl > settings.jwt_max_lifetime:
+        raise RuntimeError(
+            f"the service refuses tokens that live longer than {settings.jwt_max_lifetime} "
+            "seconds (CACHE_JWT_MAX_LIFETIME_SECONDS)"
         )
     claims = {
         "iss": settings.jwt_issuer,
