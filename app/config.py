@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -13,6 +14,7 @@ MIN_SECRET_BYTES = 32
 DATABASE_FILE_NAME = "cache.sqlite3"
 # The connection poolers whose transaction mode the database layer knows how to use.
 POOLERS = ("pgbouncer",)
+SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 def default_instance_path() -> Path:
@@ -58,8 +60,14 @@ class Settings:
     # Seconds between two writes of the fallback-use tally (app/storage/tally.py): the
     # most counts a crashed process can lose.
     usage_flush_interval: float = 2
-    # Least seconds between two JWKS fetches forced by unknown `kid`s: a
-    # rotated key is picked up within this, and garbage kids cannot hammer the IdP.
+    # With a JWKS URL (app/contract/jwks.py): seconds a fetched key set is used before
+    # it is fetched again (a withdrawn key stops verifying within this) ...
+    jwks_cache_seconds: float = 300
+    # ... seconds one whole fetch may take (connecting and every read) ...
+    jwks_fetch_timeout: float = 5
+    # ... and least seconds between two fetches, whatever forces them (an unknown
+    # `kid`, a failed fetch): a rotated key is picked up within this, and made-up
+    # kids or a failing key server cannot make this service hammer the IdP.
     jwks_refresh_cooldown: float = 30
     # Seconds between in-process purges of expired entries; 0 leaves purging to `cache-api purge`.
     purge_interval: float = 0
@@ -102,6 +110,9 @@ class Settings:
             history_versions=_positive_int(env, "CACHE_HISTORY_VERSIONS", 50),
             history_days=_positive_int(env, "CACHE_HISTORY_DAYS", 90),
             jwt_max_lifetime=_positive_int(env, "CACHE_JWT_MAX_LIFETIME_SECONDS", 86_400),
+            jwks_cache_seconds=_seconds(env, "CACHE_JWT_JWKS_CACHE_SECONDS", 300),
+            jwks_fetch_timeout=_seconds(env, "CACHE_JWT_JWKS_TIMEOUT_SECONDS", 5),
+            jwks_refresh_cooldown=_seconds(env, "CACHE_JWT_JWKS_COOLDOWN_SECONDS", 30),
             cors_origins=tuple(
                 origin.strip()
                 for origin in (env.get("CACHE_CORS_ORIGINS") or "*").split(",")
@@ -139,9 +150,18 @@ class Settings:
 
 def _positive_int(env, name: str, default: int) -> int:
     value = env.get(name) or str(default)
-    if not value.isdigit() or int(value) < 1:
+    # isascii(): isdigit() takes digits int() refuses ("²") or reads ("٣") unlike a person.
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise ConfigurationError(f"{name} must be a whole number of at least 1, not {value!r}")
     return int(value)
+
+
+def _seconds(env, name: str, default: float) -> float:
+    """A duration in seconds above 0: ASCII digits, with a decimal fraction or not."""
+    value = env.get(name) or str(default)
+    if not SECONDS.fullmatch(value) or float(value) <= 0:
+        raise ConfigurationError(f"{name} must be a number of seconds above 0, not {value!r}")
+    return int(value) if value.isdigit() else float(value)
 
 
 def development_secret(instance_path: Path) -> str:

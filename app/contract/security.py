@@ -14,15 +14,12 @@ import jwt
 from connexion.exceptions import ProblemException
 
 from app.config import Settings
+from app.contract.jwks import KEY_ALGORITHMS, NO_KID, KeySet, RemoteKeySet
 
 READ_SCOPE = "cache/read"
 WRITE_SCOPE = "cache/write"
 PLATFORM_SCOPE = "cache/platform"
 ALL_DOMAINS = "*"
-# Asymmetric algorithms accepted with JWKS keys; HS256 only with the shared secret.
-KEY_ALGORITHMS = ["RS256", "ES256"]
-JWKS_FETCH_TIMEOUT_SECONDS = 5
-JWKS_CACHE_SECONDS = 300
 # The spec's `domain` path parameter (openapi/cache.yaml; a test keeps them equal).
 # Checked here too, before the grant, so that a malformed domain is a 400 like any
 # other bad path rather than a 403 for a domain no token could name.
@@ -66,6 +63,17 @@ def unauthorized(detail: str) -> ProblemException:
     )
 
 
+def cannot_judge(retry_after: int) -> ProblemException:
+    """The key server failed: the token may be good, but this service cannot tell."""
+    return ProblemException(
+        status=503,
+        title="Service Unavailable",
+        detail="The token's signing key cannot be had from the identity provider's key set "
+               "(CACHE_JWT_JWKS_URL); retry later.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 def forbidden(detail: str) -> ProblemException:
     return ProblemException(status=403, title="Forbidden", detail=detail)
 
@@ -80,22 +88,18 @@ class TokenVerifier:
         self._verified: dict[str, tuple[dict, float, object]] = {}
         # The characters of the tokens in self._verified.
         self._verified_bytes = 0
-        self._jwks_client = None
-        self._jwks_file_keys = None
+        self._remote_keys = None
+        self._file_keys = None
         if settings.jwks_url:
-            self._jwks_client = jwt.PyJWKClient(
+            self._remote_keys = RemoteKeySet(
                 settings.jwks_url,
-                # The key set is cached for a while, but no single key outlives it:
-                # PyJWKClient's per-key cache (cache_keys) would trust a withdrawn
-                # key until the process restarts.
-                cache_jwk_set=True,
-                lifespan=JWKS_CACHE_SECONDS,
-                timeout=JWKS_FETCH_TIMEOUT_SECONDS,
-                cooldown_duration=settings.jwks_refresh_cooldown,
+                lifetime=settings.jwks_cache_seconds,
+                timeout=settings.jwks_fetch_timeout,
+                cooldown=settings.jwks_refresh_cooldown,
             )
         elif settings.jwks_file:
-            self._jwks_file_keys = jwt.PyJWKSet.from_json(
-                Path(settings.jwks_file).read_text()
+            self._file_keys = KeySet(
+                jwt.PyJWKSet.from_json(Path(settings.jwks_file).read_text()).keys
             )
 
     async def claims(self, token: str) -> dict:
@@ -111,9 +115,10 @@ class TokenVerifier:
                 # A copy: a caller that changes its claims must not change the next answer.
                 return dict(claims)
             self._forget(token)
-        claims = self._verify(token)
-        key_set = self._current_key_set()
-        if key_set is None:
+        key, algorithms, key_set = await self._key_for(token)
+        claims = self._verify(token, key, algorithms)
+        if key_set is not self._current_key_set():
+            # Due for a refetch, or replaced by one while this token waited.
             return claims
         # `nbf` and `iat` passed already and the clock only goes forward: `exp` alone
         # can end the token's validity (PyJWT: expired once exp <= now - leeway).
@@ -122,6 +127,8 @@ class TokenVerifier:
                                   self._verified_bytes + len(token) > VERIFIED_TOKENS_MAX_BYTES):
             # The oldest entry goes (dicts keep insertion order).
             self._forget(next(iter(self._verified)))
+        # Another request with this token may have put it in while this one awaited.
+        self._forget(token)
         self._verified[token] = (claims, reuse_until, key_set)
         self._verified_bytes += len(token)
         return dict(claims)
@@ -131,17 +138,38 @@ class TokenVerifier:
             self._verified_bytes -= len(token)
 
     def _current_key_set(self):
-        """FIXED_KEYS with a secret or a JWKS file; with a JWKS URL, the key set PyJWKClient
-        holds (a new object after each fetch), or None once it is due for a refetch,
-        which is left to the verification (a hit never fetches)."""
-        if self._jwks_client is None:
+        """FIXED_KEYS with a secret or a JWKS file; with a JWKS URL, the key set fetched
+        last (a new object after each fetch), or None once it is due for a refetch,
+        which is left to the verification (a hit never fetches). While the key server
+        fails, the last good set stays current until the cooldown allows a retry."""
+        if self._remote_keys is None:
             return FIXED_KEYS
-        return self._jwks_client.jwk_set_cache.get()
+        return self._remote_keys.current()
 
-    def _verify(self, token: str) -> dict:
+    async def _key_for(self, token: str) -> tuple:
+        """The key and the one algorithm the token must be verified with, and the key set
+        they are from; or a 401 (no such key) or a 503 (the key server failed, so the
+        key may exist)."""
+        if self._remote_keys is None and self._file_keys is None:
+            return self._settings.jwt_secret, ["HS256"], FIXED_KEYS
+        try:
+            kid = jwt.get_unverified_header(token).get("kid", NO_KID)
+        except jwt.InvalidTokenError as error:
+            raise unauthorized(f"The token is malformed ({error}).") from None
+        if self._remote_keys is not None:
+            # Fetches the key set first when it is missing, old, or lacks the kid.
+            key, key_set, sure = await self._remote_keys.key_for(kid)
+            if key is None and not sure:
+                raise cannot_judge(self._remote_keys.retry_after())
+        else:
+            key, key_set = self._file_keys.key_for(kid), FIXED_KEYS
+        if key is None:
+            raise unauthorized("The token is malformed or not signed with a known key.")
+        return (*_pinned(key), key_set)
+
+    def _verify(self, token: str, key, algorithms: list[str]) -> dict:
         """Check the token's signature and claims with PyJWT: its claims, or a 401."""
         try:
-            key, algorithms = self._key_for(token)
             claims = jwt.decode(
                 token,
                 key,
@@ -165,7 +193,7 @@ class TokenVerifier:
             raise unauthorized("The token's 'sub' claim is not a string.") from None
         except jwt.InvalidSignatureError:
             raise unauthorized("The token's signature is not valid.") from None
-        except (jwt.InvalidTokenError, jwt.PyJWKClientError, jwt.PyJWKSetError):
+        except jwt.InvalidTokenError:
             raise unauthorized("The token is malformed or not signed with a known key.") from None
         for name in TIME_CLAIMS:
             if name in claims and not is_numeric_date(claims[name]):
@@ -183,21 +211,6 @@ class TokenVerifier:
             if problem:
                 raise unauthorized(f"The token's 'sub' claim {problem}.")
         return claims
-
-    def _key_for(self, token: str):
-        if self._jwks_client is not None:
-            # Fetches the key set on first use and again on an unknown `kid`.
-            return _pinned(self._jwks_client.get_signing_key_from_jwt(token))
-        if self._jwks_file_keys is not None:
-            kid = jwt.get_unverified_header(token).get("kid")
-            keys = self._jwks_file_keys.keys
-            if kid is not None:
-                keys = [key for key in keys if key.key_id == kid]
-            if len(keys) != 1:
-                raise jwt.InvalidTokenError("no single key matches the token's kid")
-            return _pinned(keys[0])
-        return self._settings.jwt_secret, ["HS256"]
-
 
 def writer_problem(value) -> str | None:
     """Why `value` cannot be recorded as the writer of a change, or None if it can."""

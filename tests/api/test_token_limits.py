@@ -57,6 +57,27 @@ def token_of_length(length: int, **claims) -> str:
     return make_token(scopes=ALL_SCOPES, pad=padding_for(length, **claims), **claims)
 
 
+class FromNow(int):
+    """Seconds from the moment the test runs (`at_now`), not from its collection."""
+
+    def __add__(self, seconds):
+        return FromNow(int(self) + seconds)
+
+    def __sub__(self, seconds):
+        return FromNow(int(self) - seconds)
+
+
+FROM_NOW = FromNow(0)
+
+
+def at_now(claims: dict) -> dict:
+    """`claims` with `iat` now unless given, and each FromNow made a time."""
+    now = int(time.time())
+    claims = {"iat": FROM_NOW, **claims}
+    return {name: now + value if isinstance(value, FromNow) else value
+            for name, value in claims.items()}
+
+
 def verify(verifier, token: str) -> dict:
     return asyncio.run(verifier.claims(token))
 
@@ -153,15 +174,13 @@ class TestLifetime:
         {"exp": 1e308},
         {"exp": 1e308, "iat": None, "nbf": None},
         {"exp": 2**62},
-        {"exp": int(time.time()) + 3601, "iat": int(time.time())},
-        {"exp": int(time.time()) + 60, "iat": int(time.time()) - 3600},
-        {"exp": int(time.time()) + 3700, "iat": None},
+        {"exp": FROM_NOW + 3601},
+        {"exp": FROM_NOW + 60, "iat": FROM_NOW - 3600},
+        {"exp": FROM_NOW + 3700, "iat": None},
     ], ids=["1e308", "1e308 without iat", "2**62", "an hour and a second",
             "issued long ago", "no iat, too far"])
     def test_a_token_that_lives_too_long_is_refused(self, client_with_max, claims):
-        now = int(time.time())
-        claims = {"iat": now, **claims}
-        token = make_token(**claims)
+        token = make_token(**at_now(claims))
         response = client_with_max.get(f"/cache/{DOMAIN}/ivrfallback", headers=bearer(token))
         assert_problem(response, 401, "3600 seconds")
 
@@ -179,11 +198,11 @@ class TestLifetime:
         assert stored() == before
 
     @pytest.mark.parametrize("claims", [
-        {"exp": int(time.time()) + 3600, "iat": int(time.time())},
-        {"exp": int(time.time()) + 3000, "iat": None},
+        {"exp": FROM_NOW + 3600},
+        {"exp": FROM_NOW + 3000, "iat": None},
     ], ids=["exactly the maximum", "no iat, within"])
     def test_a_token_within_the_maximum_is_accepted(self, client_with_max, claims):
-        token = make_token(**claims)
+        token = make_token(**at_now(claims))
         response = client_with_max.get(f"/cache/{DOMAIN}/ivrfallback", headers=bearer(token))
         assert response.status_code == 200, response.text
 
