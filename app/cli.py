@@ -21,6 +21,7 @@ from app.contract.security import (
     READ_SCOPE,
     WRITE_SCOPE,
     mint_token,
+    writer_problem,
 )
 from app.storage.purge import PURGE_BATCH_ROWS, purge_expired, purge_history
 
@@ -38,6 +39,15 @@ class Digits(click.IntRange):
             self.fail(f"{value!r} is not a whole number written in the digits 0-9 (at most 18 of "
                       "them).", param, ctx)
         return super().convert(value, param, ctx)
+
+
+def _writer(_context, _parameter, value: str) -> str:
+    """--sub under the service's rule for a token's `sub`, so that what the command line
+    records (or mints) the API would have recorded too."""
+    problem = writer_problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
 
 
 @click.group()
@@ -102,7 +112,7 @@ def downgrade(revision: str) -> None:
               help="A scope to grant; repeatable. Default: cache/read and cache/write.")
 @click.option("--ttl", default=3600, show_default=True, type=Digits(min=1),
               help="Seconds until the token expires.")
-@click.option("--sub", "subject", default="cache-api-cli", show_default=True,
+@click.option("--sub", "subject", default="cache-api-cli", show_default=True, callback=_writer,
               help="Who acts with the token (recorded on writes).")
 def token(domains: tuple[str, ...], scopes: tuple[str, ...], ttl: int, subject: str) -> None:
     """Print a token signed with the configured (development) secret."""
@@ -163,7 +173,7 @@ def export(domain: str) -> None:
 @DOMAIN_OPTION
 @click.argument("file", type=click.File("rb"))
 @click.option("--dry-run", is_flag=True, help="Judge every entry and write nothing.")
-@click.option("--sub", "subject", default="cache-api-cli", show_default=True,
+@click.option("--sub", "subject", default="cache-api-cli", show_default=True, callback=_writer,
               help="Who the history records as the writer.")
 @click.option("--batch-size", default=transfer.BATCH_ROWS, show_default=True,
               type=Digits(1, 5000), help="Entries written per transaction.")

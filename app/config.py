@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -13,6 +14,7 @@ MIN_SECRET_BYTES = 32
 DATABASE_FILE_NAME = "cache.sqlite3"
 # The connection poolers whose transaction mode the database layer knows how to use.
 POOLERS = ("pgbouncer",)
+SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 def default_instance_path() -> Path:
@@ -41,6 +43,10 @@ class Settings:
     validate_responses: bool = False
     # Allowed clock skew between the token issuer and this service, in seconds.
     jwt_leeway: int = 30
+    # Longest token lifetime accepted, in seconds: `exp - iat`, or `exp - now` for a
+    # token without `iat`. A day is the longest access token common identity
+    # providers issue; a token valid for years is a leaked credential for years.
+    jwt_max_lifetime: int = 86_400
     max_body_bytes: int = 64 * 1024
     # The bulk SIPRec write's limit: 5,000 numbers of 64 characters, quoted, with room.
     max_bulk_body_bytes: int = 512 * 1024
@@ -54,8 +60,14 @@ class Settings:
     # Seconds between two writes of the fallback-use tally (app/storage/tally.py): the
     # most counts a crashed process can lose.
     usage_flush_interval: float = 2
-    # Least seconds between two JWKS fetches forced by unknown `kid`s: a
-    # rotated key is picked up within this, and garbage kids cannot hammer the IdP.
+    # With a JWKS URL (app/contract/jwks.py): seconds a fetched key set is used before
+    # it is fetched again (a withdrawn key stops verifying within this) ...
+    jwks_cache_seconds: float = 300
+    # ... seconds one whole fetch may take (connecting and every read) ...
+    jwks_fetch_timeout: float = 5
+    # ... and least seconds between two fetches, whatever forces them (an unknown
+    # `kid`, a failed fetch): a rotated key is picked up within this, and made-up
+    # kids or a failing key server cannot make this service hammer the IdP.
     jwks_refresh_cooldown: float = 30
     # Seconds between in-process purges of expired entries; 0 leaves purging to `cache-api purge`.
     purge_interval: float = 0
@@ -97,6 +109,10 @@ class Settings:
             usage_flush_interval=float(env.get("CACHE_USAGE_FLUSH_SECONDS") or 2),
             history_versions=_positive_int(env, "CACHE_HISTORY_VERSIONS", 50),
             history_days=_positive_int(env, "CACHE_HISTORY_DAYS", 90),
+            jwt_max_lifetime=_positive_int(env, "CACHE_JWT_MAX_LIFETIME_SECONDS", 86_400),
+            jwks_cache_seconds=_seconds(env, "CACHE_JWT_JWKS_CACHE_SECONDS", 300),
+            jwks_fetch_timeout=_seconds(env, "CACHE_JWT_JWKS_TIMEOUT_SECONDS", 5),
+            jwks_refresh_cooldown=_seconds(env, "CACHE_JWT_JWKS_COOLDOWN_SECONDS", 30),
             cors_origins=tuple(
                 origin.strip()
                 for origin in (env.get("CACHE_CORS_ORIGINS") or "*").split(",")
@@ -138,6 +154,14 @@ def _positive_int(env, name: str, default: int) -> int:
     if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise ConfigurationError(f"{name} must be a whole number of at least 1, not {value!r}")
     return int(value)
+
+
+def _seconds(env, name: str, default: float) -> float:
+    """A duration in seconds above 0: ASCII digits, with a decimal fraction or not."""
+    value = env.get(name) or str(default)
+    if not SECONDS.fullmatch(value) or float(value) <= 0:
+        raise ConfigurationError(f"{name} must be a number of seconds above 0, not {value!r}")
+    return int(value) if value.isdigit() else float(value)
 
 
 def development_secret(instance_path: Path) -> str:

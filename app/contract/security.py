@@ -14,15 +14,12 @@ import jwt
 from connexion.exceptions import ProblemException
 
 from app.config import Settings
+from app.contract.jwks import KEY_ALGORITHMS, NO_KID, KeySet, RemoteKeySet
 
 READ_SCOPE = "cache/read"
 WRITE_SCOPE = "cache/write"
 PLATFORM_SCOPE = "cache/platform"
 ALL_DOMAINS = "*"
-# Asymmetric algorithms accepted with JWKS keys; HS256 only with the shared secret.
-KEY_ALGORITHMS = ["RS256", "ES256"]
-JWKS_FETCH_TIMEOUT_SECONDS = 5
-JWKS_CACHE_SECONDS = 300
 # The spec's `domain` path parameter (openapi/cache.yaml; a test keeps them equal).
 # Checked here too, before the grant, so that a malformed domain is a 400 like any
 # other bad path rather than a 403 for a domain no token could name.
@@ -41,7 +38,20 @@ TIME_CLAIMS = ("exp", "nbf", "iat")
 # exactly when it would without this memory.
 VERIFIED_TOKEN_SECONDS = 60
 VERIFIED_TOKENS_MAX = 4096
+# ... and at most this many characters of tokens: each entry's claims were decoded
+# from its token, so they grow with it (SECURITY.md gives the memory measured).
+VERIFIED_TOKENS_MAX_BYTES = 4 * 1024 * 1024
+# Longer tokens are refused before anything reads them. Identity providers' access
+# tokens are a few hundred bytes to 2 KiB; this leaves room for a long `domains` list
+# and keeps a flood of huge validly signed tokens from costing decodes or memory.
+TOKEN_MAX_BYTES = 8 * 1024
 FIXED_KEYS = object()
+# The writer recorded in history and on entries is the token's `sub` (RFC 7519, 4.1.2),
+# never Connexion's fallback to `uid`; the columns hold 255 characters. A control
+# character or a lone surrogate (JSON allows "\ud800") cannot be stored in a
+# PostgreSQL text column, nor read back cleanly from a log or a page.
+WRITER_MAX_LENGTH = 255
+UNRECORDABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def unauthorized(detail: str) -> ProblemException:
@@ -50,6 +60,17 @@ def unauthorized(detail: str) -> ProblemException:
         title="Unauthorized",
         detail=detail,
         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+def cannot_judge(retry_after: int) -> ProblemException:
+    """The key server failed: the token may be good, but this service cannot tell."""
+    return ProblemException(
+        status=503,
+        title="Service Unavailable",
+        detail="The token's signing key cannot be had from the identity provider's key set "
+               "(CACHE_JWT_JWKS_URL); retry later.",
+        headers={"Retry-After": str(retry_after)},
     )
 
 
@@ -65,26 +86,27 @@ class TokenVerifier:
         # token -> (its claims, the time.time() until which they may be reused,
         #           the key set that verified it)
         self._verified: dict[str, tuple[dict, float, object]] = {}
-        self._jwks_client = None
-        self._jwks_file_keys = None
+        # The characters of the tokens in self._verified.
+        self._verified_bytes = 0
+        self._remote_keys = None
+        self._file_keys = None
         if settings.jwks_url:
-            self._jwks_client = jwt.PyJWKClient(
+            self._remote_keys = RemoteKeySet(
                 settings.jwks_url,
-                # The key set is cached for a while, but no single key outlives it:
-                # PyJWKClient's per-key cache (cache_keys) would trust a withdrawn
-                # key until the process restarts.
-                cache_jwk_set=True,
-                lifespan=JWKS_CACHE_SECONDS,
-                timeout=JWKS_FETCH_TIMEOUT_SECONDS,
-                cooldown_duration=settings.jwks_refresh_cooldown,
+                lifetime=settings.jwks_cache_seconds,
+                timeout=settings.jwks_fetch_timeout,
+                cooldown=settings.jwks_refresh_cooldown,
             )
         elif settings.jwks_file:
-            self._jwks_file_keys = jwt.PyJWKSet.from_json(
-                Path(settings.jwks_file).read_text()
+            self._file_keys = KeySet(
+                jwt.PyJWKSet.from_json(Path(settings.jwks_file).read_text()).keys
             )
 
-    def claims(self, token: str) -> dict:
+    async def claims(self, token: str) -> dict:
         """Return the token's claims, or raise a 401 problem that says what is wrong."""
+        if len(token) > TOKEN_MAX_BYTES:
+            # An Authorization header's value is latin-1: one character, one byte.
+            raise unauthorized(f"The token is longer than {TOKEN_MAX_BYTES} bytes.")
         now = time.time()
         remembered = self._verified.get(token)
         if remembered is not None:
@@ -92,32 +114,62 @@ class TokenVerifier:
             if now < reuse_until and key_set is self._current_key_set():
                 # A copy: a caller that changes its claims must not change the next answer.
                 return dict(claims)
-            self._verified.pop(token, None)
-        claims = self._verify(token)
-        key_set = self._current_key_set()
-        if key_set is None:
+            self._forget(token)
+        key, algorithms, key_set = await self._key_for(token)
+        claims = self._verify(token, key, algorithms)
+        if key_set is not self._current_key_set():
+            # Due for a refetch, or replaced by one while this token waited.
             return claims
         # `nbf` and `iat` passed already and the clock only goes forward: `exp` alone
         # can end the token's validity (PyJWT: expired once exp <= now - leeway).
         reuse_until = min(now + VERIFIED_TOKEN_SECONDS, claims["exp"] + self._settings.jwt_leeway)
-        if len(self._verified) >= VERIFIED_TOKENS_MAX:
+        while self._verified and (len(self._verified) >= VERIFIED_TOKENS_MAX or
+                                  self._verified_bytes + len(token) > VERIFIED_TOKENS_MAX_BYTES):
             # The oldest entry goes (dicts keep insertion order).
-            self._verified.pop(next(iter(self._verified), None), None)
+            self._forget(next(iter(self._verified)))
+        # Another request with this token may have put it in while this one awaited.
+        self._forget(token)
         self._verified[token] = (claims, reuse_until, key_set)
+        self._verified_bytes += len(token)
         return dict(claims)
 
-    def _current_key_set(self):
-        """FIXED_KEYS with a secret or a JWKS file; with a JWKS URL, the key set PyJWKClient
-        holds (a new object after each fetch), or None once it is due for a refetch,
-        which is left to the verification (a hit never fetches)."""
-        if self._jwks_client is None:
-            return FIXED_KEYS
-        return self._jwks_client.jwk_set_cache.get()
+    def _forget(self, token: str) -> None:
+        if self._verified.pop(token, None) is not None:
+            self._verified_bytes -= len(token)
 
-    def _verify(self, token: str) -> dict:
+    def _current_key_set(self):
+        """FIXED_KEYS with a secret or a JWKS file; with a JWKS URL, the key set fetched
+        last (a new object after each fetch), or None once it is due for a refetch,
+        which is left to the verification (a hit never fetches). While the key server
+        fails, the last good set stays current until the cooldown allows a retry."""
+        if self._remote_keys is None:
+            return FIXED_KEYS
+        return self._remote_keys.current()
+
+    async def _key_for(self, token: str) -> tuple:
+        """The key and the one algorithm the token must be verified with, and the key set
+        they are from; or a 401 (no such key) or a 503 (the key server failed, so the
+        key may exist)."""
+        if self._remote_keys is None and self._file_keys is None:
+            return self._settings.jwt_secret, ["HS256"], FIXED_KEYS
+        try:
+            kid = jwt.get_unverified_header(token).get("kid", NO_KID)
+        except jwt.InvalidTokenError as error:
+            raise unauthorized(f"The token is malformed ({error}).") from None
+        if self._remote_keys is not None:
+            # Fetches the key set first when it is missing, old, or lacks the kid.
+            key, key_set, sure = await self._remote_keys.key_for(kid)
+            if key is None and not sure:
+                raise cannot_judge(self._remote_keys.retry_after())
+        else:
+            key, key_set = self._file_keys.key_for(kid), FIXED_KEYS
+        if key is None:
+            raise unauthorized("The token is malformed or not signed with a known key.")
+        return (*_pinned(key), key_set)
+
+    def _verify(self, token: str, key, algorithms: list[str]) -> dict:
         """Check the token's signature and claims with PyJWT: its claims, or a 401."""
         try:
-            key, algorithms = self._key_for(token)
             claims = jwt.decode(
                 token,
                 key,
@@ -137,28 +189,38 @@ class TokenVerifier:
             raise unauthorized("The token is from another issuer.") from None
         except jwt.MissingRequiredClaimError as error:
             raise unauthorized(f"The token lacks the '{error.claim}' claim.") from None
+        except jwt.exceptions.InvalidSubjectError:
+            raise unauthorized("The token's 'sub' claim is not a string.") from None
         except jwt.InvalidSignatureError:
             raise unauthorized("The token's signature is not valid.") from None
-        except (jwt.InvalidTokenError, jwt.PyJWKClientError, jwt.PyJWKSetError):
+        except jwt.InvalidTokenError:
             raise unauthorized("The token is malformed or not signed with a known key.") from None
         for name in TIME_CLAIMS:
             if name in claims and not is_numeric_date(claims[name]):
                 raise unauthorized(f"The token's '{name}' claim is not a number (a NumericDate).")
+        # RFC 7519 gives no upper bound; exp - iat is how long the issuer meant it to
+        # live, and exp - now bounds a token that does not say when it was issued.
+        issued_at = claims.get("iat", time.time())
+        if claims["exp"] - issued_at > self._settings.jwt_max_lifetime:
+            raise unauthorized(
+                f"The token lives longer than {self._settings.jwt_max_lifetime} seconds "
+                "(exp - iat, or exp - now without iat)."
+            )
+        if "sub" in claims:
+            problem = writer_problem(claims["sub"])
+            if problem:
+                raise unauthorized(f"The token's 'sub' claim {problem}.")
         return claims
 
-    def _key_for(self, token: str):
-        if self._jwks_client is not None:
-            # Fetches the key set on first use and again on an unknown `kid`.
-            return _pinned(self._jwks_client.get_signing_key_from_jwt(token))
-        if self._jwks_file_keys is not None:
-            kid = jwt.get_unverified_header(token).get("kid")
-            keys = self._jwks_file_keys.keys
-            if kid is not None:
-                keys = [key for key in keys if key.key_id == kid]
-            if len(keys) != 1:
-                raise jwt.InvalidTokenError("no single key matches the token's kid")
-            return _pinned(keys[0])
-        return self._settings.jwt_secret, ["HS256"]
+def writer_problem(value) -> str | None:
+    """Why `value` cannot be recorded as the writer of a change, or None if it can."""
+    if not isinstance(value, str):
+        return "is not a string"
+    if not 1 <= len(value) <= WRITER_MAX_LENGTH:
+        return f"must be 1 to {WRITER_MAX_LENGTH} characters long"
+    if UNRECORDABLE.search(value):
+        return "holds a control character or a lone surrogate"
+    return None
 
 
 def is_numeric_date(value) -> bool:
@@ -202,9 +264,9 @@ def granted_scopes(claims: dict) -> set[str]:
     return scopes
 
 
-def authorize(token: str, request, required_scope: str) -> dict:
+async def authorize(token: str, request, required_scope: str) -> dict:
     """Return the claims of a token that grants the path's domain and the scope."""
-    claims = request.state.token_verifier.claims(token)
+    claims = await request.state.token_verifier.claims(token)
     domain = request.path_params.get("domain", "")
     # Checked before lowering: str.lower() turns some non-ASCII letters into ASCII ones.
     if len(domain) > DOMAIN_MAX_LENGTH or not DOMAIN_PATTERN.fullmatch(domain):
@@ -217,18 +279,20 @@ def authorize(token: str, request, required_scope: str) -> dict:
         raise forbidden(f"The token does not grant the domain '{domain}'.")
     if required_scope not in granted_scopes(claims):
         raise forbidden(f"The token lacks the '{required_scope}' scope.")
-    return claims
+    # Connexion hands handlers `sub`, or `uid` when `sub` is absent: naming `sub`
+    # always (None without one) leaves it one claim, checked above.
+    return {**claims, "sub": claims.get("sub")}
 
 
-def authorize_public(token: str, request) -> dict:
+async def authorize_public(token: str, request) -> dict:
     """The public API: reading needs cache/read, changing needs cache/write."""
     scope = READ_SCOPE if request.method in ("GET", "HEAD") else WRITE_SCOPE
-    return authorize(token, request, scope)
+    return await authorize(token, request, scope)
 
 
-def authorize_platform(token: str, request) -> dict:
+async def authorize_platform(token: str, request) -> dict:
     """The platform API: every operation needs cache/platform."""
-    return authorize(token, request, PLATFORM_SCOPE)
+    return await authorize(token, request, PLATFORM_SCOPE)
 
 
 def mint_token(
@@ -239,6 +303,11 @@ def mint_token(
         raise RuntimeError(
             "tokens can only be minted with the shared secret; this service is "
             "configured with JWKS keys (CACHE_JWT_JWKS_URL / CACHE_JWT_JWKS_FILE)"
+        )
+    if ttl > settings.jwt_max_lifetime:
+        raise RuntimeError(
+            f"the service refuses tokens that live longer than {settings.jwt_max_lifetime} "
+            "seconds (CACHE_JWT_MAX_LIFETIME_SECONDS)"
         )
     claims = {
         "iss": settings.jwt_issuer,

@@ -10,7 +10,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app import create_app
-from app.contract import security
 from tests.conftest import DOMAIN, PLATFORM, READ, SECRET, WRITE, assert_problem, bearer, make_token
 
 HANGUP = {"mode": "always", "command": {"action": {"type": "hangup"}}}
@@ -251,13 +250,11 @@ def test_jwks_url_is_cached_and_refreshed_on_unknown_kid(settings_overrides, rsa
     jwks.server.shutdown()
 
 
-def test_a_key_withdrawn_from_the_jwks_url_stops_verifying(settings_overrides, rsa_key,
-                                                            monkeypatch):
-    monkeypatch.setattr(security, "JWKS_CACHE_SECONDS", 0.5)
+def test_a_key_withdrawn_from_the_jwks_url_stops_verifying(settings_overrides, rsa_key):
     jwks = JwksServer()
     jwks.keys = [jwk_of(rsa_key, "old", "RS256")]
     app = create_app({**settings_overrides, "jwt_secret": None, "jwks_url": jwks.url,
-                      "jwks_refresh_cooldown": 0})
+                      "jwks_refresh_cooldown": 0, "jwks_cache_seconds": 0.5})
     token = make_token(key=rsa_key, algorithm="RS256", headers={"kid": "old"})
     path = f"/cache/{DOMAIN}/ivrfallback"
     with app.test_client() as client:

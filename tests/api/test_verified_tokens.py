@@ -1,6 +1,7 @@
 """Verified tokens are remembered (app/contract/security.py): never longer, nor for more tokens, than
 the checks allow. Through the real app; PyJWT's decode is counted where it matters."""
 
+import asyncio
 import time
 
 import jwt
@@ -81,14 +82,14 @@ def test_the_memory_is_bounded_and_forgets_the_oldest(settings_overrides, monkey
     verifier = security.TokenVerifier(Settings.from_env(settings_overrides))
     tokens = [make_token(sub=f"user-{index}") for index in range(5)]
     for token in tokens:
-        verifier.claims(token)
+        asyncio.run(verifier.claims(token))
     assert list(verifier._verified) == tokens[2:]
 
 
 def test_a_caller_changing_the_claims_does_not_change_the_next_answer(settings_overrides):
     verifier = security.TokenVerifier(Settings.from_env(settings_overrides))
     token = make_token(domains=[DOMAIN])
-    verifier.claims(token)["domains"] = ["*"]
-    verifier.claims(token).clear()
-    assert verifier.claims(token)["domains"] == [DOMAIN]
-    assert verifier.claims(token)["scope"] == " ".join([READ, "cache/write"])
+    asyncio.run(verifier.claims(token))["domains"] = ["*"]
+    asyncio.run(verifier.claims(token)).clear()
+    assert asyncio.run(verifier.claims(token))["domains"] == [DOMAIN]
+    assert asyncio.run(verifier.claims(token))["scope"] == " ".join([READ, "cache/write"])
