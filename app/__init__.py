@@ -26,6 +26,7 @@ from app.storage import db, migrate  # noqa: E402
 from app.api import preflight  # noqa: E402
 from app.storage.tally import UsageRecorder  # noqa: E402
 from app.config import Settings  # noqa: E402
+from app.serving import internals  # noqa: E402
 from app.serving.bridge import FlaskBridge  # noqa: E402
 from app.contract.middleware import RequestGuard  # noqa: E402
 from app.observability import Observability  # noqa: E402
@@ -43,8 +44,10 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     """Build the service from the CACHE_* environment, with `overrides` applied (tests).
 
     Refuses to start on a database whose schema is not at the migration head:
-    this code never creates or alters tables by itself (`cache-api db upgrade` does).
+    this code never creates or alters tables by itself (`cache-api db upgrade` does);
+    and on libraries whose internals it leans on that have changed (app/serving/internals.py).
     """
+    internals.check()
     settings = Settings.from_env(overrides)
 
     @contextlib.asynccontextmanager
@@ -66,7 +69,8 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     flask_app = connexion_app.app
     # Flask behind one thread crossing each way instead of a2wsgi's several, and none
     # for the call-time lookups (app/serving/bridge.py). Connexion keeps its ASGI-to-Flask
-    # hop here; tests/test_flask_bridge.py checks it is ours.
+    # hop here; tests/test_flask_bridge.py checks it is ours, and app/serving/internals.py
+    # that Connexion still has it.
     connexion_app._middleware_app.asgi_app = FlaskBridge(
         flask_app, on_loop=preflight.OPERATIONS | {operations.LIVENESS_PATH},
         lookups=api.CALL_TIME_LOOKUPS,

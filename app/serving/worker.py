@@ -54,6 +54,7 @@ class OneAcceptLoop(asyncio.SelectorEventLoop):
     such bursts. The rest is asyncio's own accept.
     """
 
+    # asyncio's own private method, checked at startup (app/serving/internals.py).
     def _accept_connection(self, protocol_factory, sock, sslcontext=None, server=None,
                            backlog=100, *timeouts):
         super()._accept_connection(protocol_factory, sock, sslcontext, server, 1, *timeouts)
