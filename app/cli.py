@@ -9,7 +9,7 @@ import click
 
 from app import clock, transfer
 from app.storage import migrate
-from app.config import Settings
+from app.config import Settings, trusted_proxies
 from app.storage.db import make_engine
 from app.logs import LOGGING
 from app.contract.middleware import json_refusal
@@ -54,7 +54,7 @@ def serve(host: str, port: int) -> None:
     # explicitly: uvicorn would take WEB_CONCURRENCY (gunicorn's, set in images) and exit.
     logging.config.dictConfig(LOGGING)
     uvicorn.run(create_app(), host=host, port=port, workers=1, log_config=None,
-                access_log=False)
+                access_log=False, forwarded_allow_ips=trusted_proxies())
 
 
 @main.group()
