@@ -25,7 +25,7 @@ from app.contract import errors, security, specs
 from app.storage import db, migrate  # noqa: E402
 from app.api import preflight  # noqa: E402
 from app.storage.tally import UsageRecorder  # noqa: E402
-from app.config import Settings  # noqa: E402
+from app.config import ConfigurationError, Settings  # noqa: E402
 from app.serving import internals  # noqa: E402
 from app.serving.bridge import FlaskBridge  # noqa: E402
 from app.contract.middleware import RequestGuard  # noqa: E402
@@ -36,6 +36,9 @@ from app.contract.security import TokenVerifier  # noqa: E402
 from app.contract.validation import BODY_VALIDATORS, NamingParameterValidator  # noqa: E402
 
 SPEC_DIR = data_folder("openapi")
+# What create_app refuses to start on, each with a message that says what to do: a
+# server meeting one says it in one line and exits (app/serving, app/cli.py).
+STARTUP_REFUSALS = (ConfigurationError, migrate.SchemaNotAtHead, internals.InternalChanged)
 log = logging.getLogger(__name__)
 _collecting_for_serving = False
 
@@ -117,6 +120,24 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
         ).start()
     _fix_signatures()
     return connexion_app
+
+
+def check_can_start() -> None:
+    """Raise one of STARTUP_REFUSALS if create_app would, without building the app:
+    gunicorn's master asks before it starts any worker.
+
+    A database that cannot be reached is not a refusal (the app starts, and answers 503
+    until it is back), so it passes here too, silently: each worker logs it.
+    """
+    internals.check()
+    settings = Settings.from_env()
+    engine = db.make_engine(settings.database_url)
+    try:
+        migrate.check_at_head(engine)
+    except OperationalError:
+        pass
+    finally:
+        engine.dispose()
 
 
 def _collect_for_serving() -> None:

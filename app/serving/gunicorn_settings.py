@@ -57,6 +57,18 @@ control_socket_disable = True
 preload_app = False
 
 
+def on_starting(server) -> None:
+    """Refuse to start, in one line and before any worker, what no worker could serve
+    (a schema behind the code, settings that cannot work): exit 1."""
+    from app import STARTUP_REFUSALS, check_can_start
+
+    try:
+        check_can_start()
+    except STARTUP_REFUSALS as error:
+        server.log.error("cache-api cannot start: %s", error)
+        sys.exit(1)
+
+
 def child_exit(_server, worker) -> None:
     """Drop a dead worker's live gauges from the summed metrics."""
     from prometheus_client import multiprocess

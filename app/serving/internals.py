@@ -23,6 +23,7 @@ TESTED_WITH = {
     "uvicorn": "0.55.0",
     "uvicorn-worker": "0.4.0",
     "Flask": "3.1.3",
+    "gunicorn": "27.0.1",
     "Python": "3.11",
 }
 
@@ -149,6 +150,16 @@ def _uvicorn_worker_config() -> bool:
             and mentions(UvicornWorker.__init__, "CONFIG_KWARGS", "forwarded_allow_ips"))
 
 
+def _gunicorn_load_wsgi() -> bool:
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
+
+    return (mentions(Worker.init_process, "load_wsgi")
+            and mentions(Worker.load_wsgi, "wsgi")
+            and Arbiter.WORKER_BOOT_ERROR == 3
+            and mentions(Arbiter.start, "on_starting"))
+
+
 def _flask_find_package() -> bool:
     from flask.sansio.scaffold import find_package
 
@@ -201,6 +212,11 @@ INTERNALS = (
              "app/serving/gunicorn_settings.py", "our loop and protocol; CACHE_TRUSTED_PROXIES "
              "reaches uvicorn's proxy headers only through gunicorn's forwarded_allow_ips",
              _uvicorn_worker_config),
+    Internal("gunicorn", "Worker.init_process calling load_wsgi(); Arbiter.WORKER_BOOT_ERROR; "
+             "the on_starting hook before any worker", "app/serving/worker.py (Worker."
+             "load_wsgi), app/serving/gunicorn_settings.py (on_starting)",
+             "a server that cannot start says why in one line and exits, without a "
+             "traceback", _gunicorn_load_wsgi),
     Internal("Flask", "flask.sansio.scaffold.find_package(import_name)", "app/config.py",
              "the instance folder Flask itself would pick", _flask_find_package),
 )

@@ -20,6 +20,9 @@ tests/test_gunicorn.py checks that a shutdown closes nothing twice.
 
 import asyncio
 import random
+import sys
+
+from gunicorn.arbiter import Arbiter
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn_worker import UvicornWorker
@@ -85,3 +88,18 @@ class Worker(UvicornWorker):
     # uvicorn calls an import string that names no loop of its own to make the loop.
     CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "loop": "app.serving.worker:OneAcceptLoop",
                      "http": RecyclingProtocol}
+
+    def load_wsgi(self) -> None:
+        """Build the app (wsgi.py); if it refuses to start, say why in one line, not a
+        traceback, and exit as a worker that failed to boot (gunicorn then stops).
+
+        The master checked already (gunicorn_settings.on_starting); this is for what
+        changed since, such as a database migrated down.
+        """
+        from app import STARTUP_REFUSALS
+
+        try:
+            super().load_wsgi()
+        except STARTUP_REFUSALS as error:
+            self.log.error("cache-api cannot start: %s", error)
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)
