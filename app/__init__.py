@@ -65,7 +65,8 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
         __name__,
         specification_dir=SPEC_DIR,
         # Swagger UI only: the specs are served by app.contract.specs, with their components
-        # intact (Connexion's own route would serve every $ref expanded).
+        # intact (Connexion's own route would serve every $ref expanded); add_api gives
+        # each page its own document.
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True, serve_spec=False),
         lifespan=lifespan,
     )
@@ -98,6 +99,10 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
             strict_validation=True,
             validator_map={"parameter": NamingParameterValidator, "body": BODY_VALIDATORS},
             validate_responses=settings.validate_responses,
+            swagger_ui_options=SwaggerUIOptions(
+                swagger_ui=True, serve_spec=False,
+                swagger_ui_template_arguments={"openapi_spec_url": specs.page_url(document)},
+            ),
         )
     # Outermost first: the request id and access log cover every answer, 413s included.
     connexion_app.add_middleware(Observability, position=MiddlewarePosition.BEFORE_EXCEPTION)
