@@ -136,7 +136,7 @@ def check_can_start() -> None:
     """
     internals.check()
     settings = Settings.from_env()
-    engine = db.make_engine(settings.database_url)
+    engine = db.make_engine(settings.database_url, settings.database_pooler)
     try:
         migrate.check_at_head(engine)
     except OperationalError:

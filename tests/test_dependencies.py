@@ -1,6 +1,7 @@
 """Every library the code imports is declared (tools/declared_imports.py), and every
 library whose internals it leans on is pinned to the series tested."""
 
+import configparser
 import importlib.util
 import subprocess
 import sys
@@ -11,7 +12,8 @@ from packaging.utils import canonicalize_name
 from app.serving import internals
 from tests.live_server import ROOT
 
-spec = importlib.util.spec_from_file_location("declared_imports", ROOT / "tools" / "declared_imports.py")
+spec = importlib.util.spec_from_file_location(
+    "declared_imports", ROOT / "tools" / "declared_imports.py")
 declared_imports = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(declared_imports)
 
@@ -31,11 +33,10 @@ def test_the_check_names_an_undeclared_import_and_passes_the_stdlib_and_the_app(
 
 
 def install_requires() -> dict[str, Requirement]:
-    import configparser
-
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
-    lines = (line.split("#")[0].strip() for line in config["options"]["install_requires"].splitlines())
+    lines = (line.split("#")[0].strip()
+             for line in config["options"]["install_requires"].splitlines())
     return {canonicalize_name(requirement.name): requirement
             for requirement in (Requirement(line) for line in lines if line)}
 

@@ -203,7 +203,8 @@ def test_a_client_chooses_neither_its_logged_address_nor_its_scheme_unless_a_nam
         folder.mkdir()
         server = server_on(database_url, folder, workers=1, **settings)
         with server:
-            answer = httpx.get(f"{server.url}/healthz", headers={**forged, "X-Request-ID": "forged"})
+            answer = httpx.get(f"{server.url}/healthz",
+                               headers={**forged, "X-Request-ID": "forged"})
         assert answer.status_code == 200
         lines = [json.loads(line) for line in (folder / "gunicorn.log").read_text().splitlines()]
         [logged] = [line for line in lines

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 
 from app import create_app
+from app.config import ConfigurationError
 from app.storage.migrate import SchemaNotAtHead
 from tests.live_server import ROOT, free_port
 
@@ -115,3 +116,29 @@ def test_a_server_refuses_a_trusted_proxy_it_cannot_use_in_one_line(tmp_path, da
         "CACHE_TRUSTED_PROXIES": "*", "CACHE_BIND": f"127.0.0.1:{free_port()}",
     })
     _assert_refused_in_one_line(answer, "CACHE_TRUSTED_PROXIES", "'*'")
+
+
+def test_the_master_s_check_lets_an_unreachable_database_pass(monkeypatch, tmp_path):
+    """The app starts without its database (503s until it is back), so the check before
+    the workers must not refuse it either."""
+    from app import check_can_start
+
+    monkeypatch.setenv("CACHE_DATABASE_URL",
+                       f"postgresql+psycopg://cache@127.0.0.1:{free_port()}/x")
+    monkeypatch.setenv("CACHE_JWT_SECRET", "s" * 40)
+    monkeypatch.setenv("CACHE_INSTANCE_PATH", str(tmp_path))
+    check_can_start()
+
+
+def test_the_master_s_check_refuses_what_create_app_refuses(monkeypatch, tmp_path,
+                                                             empty_database_url):
+    from app import check_can_start
+
+    monkeypatch.setenv("CACHE_DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("CACHE_JWT_SECRET", "s" * 40)
+    monkeypatch.setenv("CACHE_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(SchemaNotAtHead, match="cache-api db upgrade"):
+        check_can_start()
+    monkeypatch.setenv("CACHE_JWT_SECRET", "short")
+    with pytest.raises(ConfigurationError, match="CACHE_JWT_SECRET"):
+        check_can_start()

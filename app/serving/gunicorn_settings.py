@@ -24,9 +24,9 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 # Every address of the host, port 8080.
 bind = os.environ.get("CACHE_BIND", "0.0.0.0:8080")
-# Whose X-Forwarded-For and X-Forwarded-Proto uvicorn believes: only the proxies' named in
-# CACHE_TRUSTED_PROXIES, by default no one's (gunicorn's default would be 127.0.0.1's, or
-# FORWARDED_ALLOW_IPS'). docs/proxies.md states the rule.
+# Whose X-Forwarded-For and X-Forwarded-Proto uvicorn believes: only from the proxies named in
+# CACHE_TRUSTED_PROXIES, by default from no one (gunicorn's default would trust 127.0.0.1,
+# or FORWARDED_ALLOW_IPS). docs/proxies.md states the rule.
 try:
     forwarded_allow_ips = ",".join(trusted_proxies())
 except ConfigurationError as error:

@@ -23,7 +23,6 @@ import random
 import sys
 
 from gunicorn.arbiter import Arbiter
-
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn_worker import UvicornWorker
 

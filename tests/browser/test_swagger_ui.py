@@ -155,7 +155,8 @@ PAGE_TITLES = {"cache.yaml": "Cache Public API", "platform.yaml": "Cache Platfor
 
 
 @pytest.mark.parametrize("spec_file", ["cache.yaml", "platform.yaml", "manage.yaml"])
-def test_the_page_shows_every_operation_of_the_spec_but_the_preflights(live_server, page, spec_file):
+def test_the_page_shows_every_operation_of_the_spec_but_the_preflights(
+        live_server, page, spec_file):
     base_path, in_spec = spec_operations(spec_file)
     expected = [operation for operation in in_spec if operation[0] != "OPTIONS"]
     assert len(expected) < len(in_spec)  # every path has its preflight in the spec
