@@ -1,5 +1,9 @@
 """Production server settings: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
+It listens on every address of the host, port 8080 (`0.0.0.0:8080`; CACHE_BIND=host:port
+changes it), and believes X-Forwarded-* from no one unless CACHE_TRUSTED_PROXIES names
+the proxies in front (docs/proxies.md).
+
 An operator keeps this file in the folder the server runs from; the settings
 themselves come with the installed package (app/serving/gunicorn_settings.py), so it
 stays the same from release to release.

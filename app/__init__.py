@@ -25,7 +25,8 @@ from app.contract import errors, security, specs
 from app.storage import db, migrate  # noqa: E402
 from app.api import preflight  # noqa: E402
 from app.storage.tally import UsageRecorder  # noqa: E402
-from app.config import Settings  # noqa: E402
+from app.config import ConfigurationError, Settings  # noqa: E402
+from app.serving import internals  # noqa: E402
 from app.serving.bridge import FlaskBridge  # noqa: E402
 from app.contract.middleware import RequestGuard  # noqa: E402
 from app.observability import Observability  # noqa: E402
@@ -35,6 +36,9 @@ from app.contract.security import TokenVerifier  # noqa: E402
 from app.contract.validation import BODY_VALIDATORS, NamingParameterValidator  # noqa: E402
 
 SPEC_DIR = data_folder("openapi")
+# What create_app refuses to start on, each with a message that says what to do: a
+# server meeting one says it in one line and exits (app/serving, app/cli.py).
+STARTUP_REFUSALS = (ConfigurationError, migrate.SchemaNotAtHead, internals.InternalChanged)
 log = logging.getLogger(__name__)
 _collecting_for_serving = False
 
@@ -43,8 +47,10 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     """Build the service from the CACHE_* environment, with `overrides` applied (tests).
 
     Refuses to start on a database whose schema is not at the migration head:
-    this code never creates or alters tables by itself (`cache-api db upgrade` does).
+    this code never creates or alters tables by itself (`cache-api db upgrade` does);
+    and on libraries whose internals it leans on that have changed (app/serving/internals.py).
     """
+    internals.check()
     settings = Settings.from_env(overrides)
 
     @contextlib.asynccontextmanager
@@ -59,14 +65,16 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
         __name__,
         specification_dir=SPEC_DIR,
         # Swagger UI only: the specs are served by app.contract.specs, with their components
-        # intact (Connexion's own route would serve every $ref expanded).
+        # intact (Connexion's own route would serve every $ref expanded); add_api gives
+        # each page its own document.
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True, serve_spec=False),
         lifespan=lifespan,
     )
     flask_app = connexion_app.app
     # Flask behind one thread crossing each way instead of a2wsgi's several, and none
     # for the call-time lookups (app/serving/bridge.py). Connexion keeps its ASGI-to-Flask
-    # hop here; tests/test_flask_bridge.py checks it is ours.
+    # hop here; tests/test_flask_bridge.py checks it is ours, and app/serving/internals.py
+    # that Connexion still has it.
     connexion_app._middleware_app.asgi_app = FlaskBridge(
         flask_app, on_loop=preflight.OPERATIONS | {operations.LIVENESS_PATH},
         lookups=api.CALL_TIME_LOOKUPS,
@@ -91,6 +99,10 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
             strict_validation=True,
             validator_map={"parameter": NamingParameterValidator, "body": BODY_VALIDATORS},
             validate_responses=settings.validate_responses,
+            swagger_ui_options=SwaggerUIOptions(
+                swagger_ui=True, serve_spec=False,
+                swagger_ui_template_arguments={"openapi_spec_url": specs.page_url(document)},
+            ),
         )
     # Outermost first: the request id and access log cover every answer, 413s included.
     connexion_app.add_middleware(Observability, position=MiddlewarePosition.BEFORE_EXCEPTION)
@@ -113,6 +125,24 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
         ).start()
     _fix_signatures()
     return connexion_app
+
+
+def check_can_start() -> None:
+    """Raise one of STARTUP_REFUSALS if create_app would, without building the app:
+    gunicorn's master asks before it starts any worker.
+
+    A database that cannot be reached is not a refusal (the app starts, and answers 503
+    until it is back), so it passes here too, silently: each worker logs it.
+    """
+    internals.check()
+    settings = Settings.from_env()
+    engine = db.make_engine(settings.database_url, settings.database_pooler)
+    try:
+        migrate.check_at_head(engine)
+    except OperationalError:
+        pass
+    finally:
+        engine.dispose()
 
 
 def _collect_for_serving() -> None:

@@ -9,7 +9,7 @@ import click
 
 from app import clock, transfer
 from app.storage import migrate
-from app.config import Settings
+from app.config import Settings, trusted_proxies
 from app.storage.db import make_engine
 from app.logs import LOGGING
 from app.contract.middleware import json_refusal
@@ -66,19 +66,26 @@ def serve(host: str, port: int) -> None:
     """
     import uvicorn
 
-    from app import create_app
+    from app import STARTUP_REFUSALS, create_app
 
-    settings = Settings.from_env()
-    if settings.embedded_database:
-        settings.instance_path.mkdir(parents=True, exist_ok=True)
-        migrate.upgrade(settings.database_url)
+    try:
+        settings = Settings.from_env()
+        proxies = trusted_proxies()
+        if settings.embedded_database:
+            settings.instance_path.mkdir(parents=True, exist_ok=True)
+            migrate.upgrade(settings.database_url)
+        # Configured once, here, so that create_app()'s own lines are JSON too; uvicorn
+        # keeps it (log_config=None) and leaves the access log to the app.
+        logging.config.dictConfig(LOGGING)
+        app = create_app()
+    except STARTUP_REFUSALS as error:
+        # One line and exit 1: the message says what to do.
+        raise click.ClickException(f"cache-api cannot start: {error}") from None
     click.echo(f"cache-api on http://{host}:{port}/cache (API page: /cache/ui/)", err=True)
-    # Configured once, here, so that create_app()'s own lines are JSON too; uvicorn
-    # keeps it (log_config=None) and leaves the access log to the app. One process, said
-    # explicitly: uvicorn would take WEB_CONCURRENCY (gunicorn's, set in images) and exit.
-    logging.config.dictConfig(LOGGING)
-    uvicorn.run(create_app(), host=host, port=port, workers=1, log_config=None,
-                access_log=False)
+    # One process, said explicitly: uvicorn would take WEB_CONCURRENCY (gunicorn's, set
+    # in images) and exit.
+    uvicorn.run(app, host=host, port=port, workers=1, log_config=None,
+                access_log=False, forwarded_allow_ips=proxies)
 
 
 @main.group()

@@ -1,6 +1,7 @@
 """Settings: the only place that reads the environment."""
 
 import dataclasses
+import ipaddress
 import os
 import re
 import secrets
@@ -146,6 +147,29 @@ class Settings:
                 settings, jwt_secret=development_secret(instance_path)
             )
         return settings
+
+
+def trusted_proxies(env=None) -> list[str]:
+    """CACHE_TRUSTED_PROXIES: the addresses (or networks) of the proxies in front of the
+    server, comma-separated; by default none.
+
+    Only a connection from one of them may say, in X-Forwarded-For and
+    X-Forwarded-Proto, which client and scheme it carries (uvicorn's proxy headers):
+    from anyone else those headers are ignored, so that a client cannot choose the
+    address and scheme it is logged and served with (docs/proxies.md). `*` is refused:
+    it would let every client choose.
+    """
+    value = (os.environ if env is None else env).get("CACHE_TRUSTED_PROXIES") or ""
+    proxies = [entry.strip() for entry in value.split(",") if entry.strip()]
+    for entry in proxies:
+        try:
+            ipaddress.ip_network(entry)
+        except ValueError:
+            raise ConfigurationError(
+                f"CACHE_TRUSTED_PROXIES must list IP addresses or networks (such as "
+                f"10.0.0.5 or 10.0.0.0/24) of the proxies in front, not {entry!r}"
+            ) from None
+    return proxies
 
 
 def _positive_int(env, name: str, default: int) -> int:

@@ -99,6 +99,10 @@ class Observability:
                 extra={
                     "method": scope["method"],
                     "path": scope["path"],
+                    # As uvicorn's proxy headers left them: the proxy's client only
+                    # when the proxy is trusted (CACHE_TRUSTED_PROXIES).
+                    "client": (scope.get("client") or ("-",))[0],
+                    "scheme": scope.get("scheme", "http"),
                     "status": status,
                     "operation": operation,
                     "duration_ms": round(elapsed * 1000, 2),

@@ -1,5 +1,7 @@
 """Settings from the environment."""
 
+import re
+
 import pytest
 
 from app.config import ConfigurationError, Settings
@@ -76,3 +78,14 @@ def test_whole_number_settings_take_plain_digits_only(tmp_path, monkeypatch, nam
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError, match=name):
         Settings.from_env()
+
+
+def test_trusted_proxies_default_to_none_and_must_be_addresses_or_networks():
+    from app.config import trusted_proxies
+
+    assert trusted_proxies({}) == []
+    assert trusted_proxies({"CACHE_TRUSTED_PROXIES": " 10.0.0.5, 10.1.0.0/16 ,::1,"}) == [
+        "10.0.0.5", "10.1.0.0/16", "::1"]
+    for wrong in ("*", "haproxy.internal", "10.0.0.5/24", "10.0.0.300"):
+        with pytest.raises(ConfigurationError, match=f"CACHE_TRUSTED_PROXIES.*{re.escape(wrong)}"):
+            trusted_proxies({"CACHE_TRUSTED_PROXIES": f"10.0.0.1,{wrong}"})

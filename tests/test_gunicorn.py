@@ -185,3 +185,29 @@ def test_the_workers_loop_accepts_one_waiting_connection_per_wake_up():
                 connection.close()
             loop.run_until_complete(asyncio.sleep(0))
             loop.close()
+
+
+def test_a_client_chooses_neither_its_logged_address_nor_its_scheme_unless_a_named_proxy_says(
+        database_url, tmp_path):
+    """X-Forwarded-For and -Proto count only from a proxy named in CACHE_TRUSTED_PROXIES
+    (docs/proxies.md); by default from no one, 127.0.0.1 included (uvicorn's default)."""
+    forged = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    cases = [
+        ({}, ("127.0.0.1", "http")),
+        ({"CACHE_TRUSTED_PROXIES": "10.1.2.3"}, ("127.0.0.1", "http")),
+        ({"CACHE_TRUSTED_PROXIES": "10.1.2.3, 127.0.0.0/8"}, ("203.0.113.9", "https")),
+    ]
+    seen = []
+    for number, (settings, _) in enumerate(cases):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        server = server_on(database_url, folder, workers=1, **settings)
+        with server:
+            answer = httpx.get(f"{server.url}/healthz",
+                               headers={**forged, "X-Request-ID": "forged"})
+        assert answer.status_code == 200
+        lines = [json.loads(line) for line in (folder / "gunicorn.log").read_text().splitlines()]
+        [logged] = [line for line in lines
+                    if line["logger"] == "cache_api.access" and line["request_id"] == "forged"]
+        seen.append((logged["client"], logged["scheme"]))
+    assert seen == [expected for _, expected in cases]

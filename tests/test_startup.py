@@ -1,12 +1,18 @@
 """The server never creates tables itself, and says what to do when the schema is behind."""
 
 import gc
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect
 
 from app import create_app
+from app.config import ConfigurationError
 from app.storage.migrate import SchemaNotAtHead
+from tests.live_server import ROOT, free_port
 
 
 def test_refuses_to_start_on_an_empty_database(tmp_path, empty_database_url):
@@ -36,3 +42,103 @@ def test_once_started_the_app_s_objects_are_kept_out_of_garbage_collection(
             assert walked < gc.get_freeze_count() / 2, walked
     finally:
         gc.unfreeze()
+
+
+def _started(command: list[str], env: dict, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run a server command that is expected to refuse to start; return how it ended."""
+    base = {name: value for name, value in os.environ.items() if not name.startswith("CACHE_")}
+    return subprocess.run(command, cwd=ROOT, env={**base, **env}, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def _assert_refused_in_one_line(answer, *mentions: str, processes: int = 1) -> None:
+    """Exited non-zero, with no traceback, the reason in one line (in each of up to
+    `processes` processes that met it)."""
+    output = answer.stdout + answer.stderr
+    assert answer.returncode != 0, output
+    assert "Traceback" not in output and "exc_info" not in output, output
+    reasons = [line.split('"message": ')[-1] for line in output.splitlines()
+               if "cannot start" in line]
+    assert 1 <= len(reasons) <= processes and len(set(reasons)) == 1, output
+    for mention in mentions:
+        assert mention in reasons[0], output
+
+
+# gunicorn's master checks before any worker; "worker" runs gunicorn.conf.py without that
+# hook, so that the worker's own refusal is what is seen (a database changed since).
+WORKER_ONLY_CONFIG = """
+import runpy
+globals().update(runpy.run_path({path!r}))
+del on_starting
+"""
+
+
+@pytest.mark.parametrize("who", ["master", "worker"])
+def test_gunicorn_on_a_database_not_migrated_says_so_in_one_line_and_exits(
+        tmp_path, empty_database_url, who):
+    config = "gunicorn.conf.py"
+    if who == "worker":
+        config = tmp_path / "worker-only.conf.py"
+        config.write_text(WORKER_ONLY_CONFIG.format(path=str(ROOT / "gunicorn.conf.py")))
+    answer = _started(
+        [sys.executable, "-m", "gunicorn", "-c", str(config), "wsgi:app"],
+        {"CACHE_DATABASE_URL": empty_database_url, "CACHE_INSTANCE_PATH": str(tmp_path),
+         "CACHE_JWT_SECRET": "s" * 40, "CACHE_BIND": f"127.0.0.1:{free_port()}",
+         "WEB_CONCURRENCY": "2"},
+    )
+    _assert_refused_in_one_line(answer, "cache-api db upgrade", "revision none",
+                                processes=2 if who == "worker" else 1)
+    if who == "worker":
+        assert "Booting worker" in answer.stderr  # the hook was indeed left out
+        assert "Worker failed to boot" in answer.stderr
+    else:
+        assert "Booting worker" not in answer.stderr
+
+
+def test_cache_api_serve_on_a_database_not_migrated_says_so_in_one_line_and_exits(
+        tmp_path, empty_database_url):
+    answer = _started(
+        [str(Path(sys.executable).parent / "cache-api"), "serve", "--port", str(free_port())],
+        {"CACHE_DATABASE_URL": empty_database_url, "CACHE_INSTANCE_PATH": str(tmp_path)},
+    )
+    _assert_refused_in_one_line(answer, "cache-api db upgrade")
+    assert answer.returncode == 1
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
+def test_a_server_refuses_a_trusted_proxy_it_cannot_use_in_one_line(tmp_path, database_url, server):
+    command = ([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
+               if server == "gunicorn"
+               else [str(Path(sys.executable).parent / "cache-api"), "serve", "--port",
+                     str(free_port())])
+    answer = _started(command, {
+        "CACHE_DATABASE_URL": database_url, "CACHE_INSTANCE_PATH": str(tmp_path),
+        "CACHE_TRUSTED_PROXIES": "*", "CACHE_BIND": f"127.0.0.1:{free_port()}",
+    })
+    _assert_refused_in_one_line(answer, "CACHE_TRUSTED_PROXIES", "'*'")
+
+
+def test_the_master_s_check_lets_an_unreachable_database_pass(monkeypatch, tmp_path):
+    """The app starts without its database (503s until it is back), so the check before
+    the workers must not refuse it either."""
+    from app import check_can_start
+
+    monkeypatch.setenv("CACHE_DATABASE_URL",
+                       f"postgresql+psycopg://cache@127.0.0.1:{free_port()}/x")
+    monkeypatch.setenv("CACHE_JWT_SECRET", "s" * 40)
+    monkeypatch.setenv("CACHE_INSTANCE_PATH", str(tmp_path))
+    check_can_start()
+
+
+def test_the_master_s_check_refuses_what_create_app_refuses(monkeypatch, tmp_path,
+                                                             empty_database_url):
+    from app import check_can_start
+
+    monkeypatch.setenv("CACHE_DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("CACHE_JWT_SECRET", "s" * 40)
+    monkeypatch.setenv("CACHE_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(SchemaNotAtHead, match="cache-api db upgrade"):
+        check_can_start()
+    monkeypatch.setenv("CACHE_JWT_SECRET", "short")
+    with pytest.raises(ConfigurationError, match="CACHE_JWT_SECRET"):
+        check_can_start()

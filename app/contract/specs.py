@@ -124,23 +124,55 @@ def base_path(document: dict) -> str:
     return document["servers"][0]["url"].rstrip("/")
 
 
-def blueprint(documents: list[dict]) -> Blueprint:
-    """Serve each bundled document at <base path>/openapi.json and /openapi.yaml.
+# Where the interactive page (Swagger UI, at <base path>/ui/) reads its document.
+PAGE_DOCUMENT = "openapi-page.json"
+PAGE_NOTE = (
+    "This page leaves out the CORS preflight (`OPTIONS`) operation of each path: a "
+    "browser sends it by itself, no one tries it out. The whole spec, preflights "
+    "included, is [{base}/openapi.json]({base}/openapi.json) (or `.yaml`)."
+)
 
-    Swagger UI (at <base path>/ui/) reads the JSON one.
+
+def page_url(document: dict) -> str:
+    return f"{base_path(document)}/{PAGE_DOCUMENT}"
+
+
+def for_page(document: dict) -> dict:
+    """The document as the interactive page shows it: without the preflight operations.
+
+    Swagger UI has no setting that hides operations (supportedSubmitMethods only
+    disables their "Try it out"), and a plugin would need a page template of our own,
+    with Swagger UI's files copied beside it; so the page is given a document without
+    them, which says so. Connexion routes, and clients download, the whole one.
+    """
+    page = copy.deepcopy(document)
+    for item in page["paths"].values():
+        item.pop("options", None)
+    info = page["info"]
+    info["description"] = (info.get("description", "").rstrip("\n") + "\n\n"
+                           + PAGE_NOTE.format(base=base_path(document)))
+    return page
+
+
+def blueprint(documents: list[dict]) -> Blueprint:
+    """Serve each bundled document at <base path>/openapi.json and /openapi.yaml, and its
+    page's view (for_page) at <base path>/openapi-page.json, which Swagger UI (at
+    <base path>/ui/) reads.
     """
     specs = Blueprint("specs", __name__)
     for document in documents:
         base = base_path(document)
         as_json = json.dumps(document, indent=2, ensure_ascii=False).encode()
         as_yaml = yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode()
-        for suffix, body, media_type in (
-            ("json", as_json, "application/json"),
-            ("yaml", as_yaml, "application/yaml"),
+        for_the_page = json.dumps(for_page(document), indent=2, ensure_ascii=False).encode()
+        for name, body, media_type in (
+            ("openapi.json", as_json, "application/json"),
+            ("openapi.yaml", as_yaml, "application/yaml"),
+            (PAGE_DOCUMENT, for_the_page, "application/json"),
         ):
             specs.add_url_rule(
-                f"{base}/openapi.{suffix}",
-                endpoint=f"{base.strip('/')}_{suffix}",
+                f"{base}/{name}",
+                endpoint=f"{base.strip('/')}_{name.replace('.', '_')}",
                 view_func=_serve(body, media_type),
                 methods=["GET"],
             )

@@ -5,6 +5,8 @@ are jsonschema's (`... is not valid under any of the given schemas`), and an
 unknown or missing body field is reported without naming it. These
 validators run the same checks and raise `FieldProblem`, whose `errors` map
 each wrong field's dotted path to a message a person can act on.
+
+They override Connexion's private methods: app/serving/internals.py checks them at startup.
 """
 
 import json

@@ -31,6 +31,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+# Not a2wsgi's public API: checked at startup (app/serving/internals.py).
 from a2wsgi.wsgi import build_environ
 from prometheus_client import Counter
 from starlette.types import Receive, Scope, Send

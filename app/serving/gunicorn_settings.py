@@ -8,7 +8,9 @@ which win over the file).
 
 import multiprocessing
 import os
+import sys
 
+from app.config import ConfigurationError, trusted_proxies
 from app.logs import LOGGING
 
 # Prometheus metrics are summed over the workers through files in this folder, which
@@ -20,7 +22,16 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         "run gunicorn with the gunicorn.conf.py of the repository"
     )
 
+# Every address of the host, port 8080.
 bind = os.environ.get("CACHE_BIND", "0.0.0.0:8080")
+# Whose X-Forwarded-For and X-Forwarded-Proto uvicorn believes: only from the proxies named in
+# CACHE_TRUSTED_PROXIES, by default from no one (gunicorn's default would trust 127.0.0.1,
+# or FORWARDED_ALLOW_IPS). docs/proxies.md states the rule.
+try:
+    forwarded_allow_ips = ",".join(trusted_proxies())
+except ConfigurationError as error:
+    # One line and exit 1, not gunicorn's traceback of its config file.
+    sys.exit(f"cache-api cannot start: {error}")
 # The app is ASGI (Connexion); each worker runs Flask handlers on a thread pool.
 worker_class = "app.serving.worker.Worker"
 # One worker per core, by measurement (docs/decisions/0006-worker-count.md): each worker
@@ -41,6 +52,18 @@ accesslog = None
 control_socket_disable = True
 # Never preload: each worker opens its own database connections after the fork.
 preload_app = False
+
+
+def on_starting(server) -> None:
+    """Refuse to start, in one line and before any worker, what no worker could serve
+    (a schema behind the code, settings that cannot work): exit 1."""
+    from app import STARTUP_REFUSALS, check_can_start
+
+    try:
+        check_can_start()
+    except STARTUP_REFUSALS as error:
+        server.log.error("cache-api cannot start: %s", error)
+        sys.exit(1)
 
 
 def child_exit(_server, worker) -> None:

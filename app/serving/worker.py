@@ -19,7 +19,9 @@ tests/test_gunicorn.py checks that a shutdown closes nothing twice.
 
 import asyncio
 import random
+import sys
 
+from gunicorn.arbiter import Arbiter
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn_worker import UvicornWorker
 
@@ -48,6 +50,7 @@ class OneAcceptLoop(asyncio.SelectorEventLoop):
     such bursts. The rest is asyncio's own accept.
     """
 
+    # asyncio's own private method, checked at startup (app/serving/internals.py).
     def _accept_connection(self, protocol_factory, sock, sslcontext=None, server=None,
                            backlog=100, *timeouts):
         super()._accept_connection(protocol_factory, sock, sslcontext, server, 1, *timeouts)
@@ -78,3 +81,18 @@ class Worker(UvicornWorker):
     # uvicorn calls an import string that names no loop of its own to make the loop.
     CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "loop": "app.serving.worker:OneAcceptLoop",
                      "http": RecyclingProtocol}
+
+    def load_wsgi(self) -> None:
+        """Build the app (wsgi.py); if it refuses to start, say why in one line, not a
+        traceback, and exit as a worker that failed to boot (gunicorn then stops).
+
+        The master checked already (gunicorn_settings.on_starting); this is for what
+        changed since, such as a database migrated down.
+        """
+        from app import STARTUP_REFUSALS
+
+        try:
+            super().load_wsgi()
+        except STARTUP_REFUSALS as error:
+            self.log.error("cache-api cannot start: %s", error)
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)

@@ -148,16 +148,42 @@ def record_preflights(page) -> dict[str, dict]:
     return preflights
 
 
+# Each page's title, as the README names the pages: the public API, the platform's, the
+# management one.
+PAGE_TITLES = {"cache.yaml": "Cache Public API", "platform.yaml": "Cache Platform API",
+               "manage.yaml": "Cache Management API"}
+
+
 @pytest.mark.parametrize("spec_file", ["cache.yaml", "platform.yaml", "manage.yaml"])
-def test_the_page_shows_every_operation_of_the_spec(live_server, page, spec_file):
-    base_path, expected = spec_operations(spec_file)
+def test_the_page_shows_every_operation_of_the_spec_but_the_preflights(
+        live_server, page, spec_file):
+    base_path, in_spec = spec_operations(spec_file)
+    expected = [operation for operation in in_spec if operation[0] != "OPTIONS"]
+    assert len(expected) < len(in_spec)  # every path has its preflight in the spec
     page.goto(f"{live_server.url}{base_path}/ui/")
     expect(page.locator(".opblock")).to_have_count(len(expected))
 
     shown = shown_operations(page)
-    print_operations(f"{spec_file}: operations in the spec", expected)
+    print_operations(f"{spec_file}: operations in the spec", in_spec)
     print_operations(f"{base_path}/ui/: operations shown", shown)
     assert shown == expected
+    expect(page.locator(".opblock-options")).to_have_count(0)
+    # The page says where the whole spec is, and what it leaves out.
+    expect(page.locator(".info .description")).to_contain_text("CORS preflight")
+    expect(page.locator(f'.info .description a[href="{base_path}/openapi.json"]')).to_have_count(1)
+    expect(page.locator(".info h2.title")).to_contain_text(PAGE_TITLES[spec_file])
+    assert PAGE_TITLES[spec_file] == yaml.safe_load(
+        (ROOT / "openapi" / spec_file).read_text())["info"]["title"]
+
+
+@pytest.mark.parametrize("spec_file", ["cache.yaml", "platform.yaml", "manage.yaml"])
+def test_the_page_says_how_to_get_a_token(live_server, page, spec_file):
+    base_path, _ = spec_operations(spec_file)
+    page.goto(f"{live_server.url}{base_path}/ui/")
+    expect(page.locator(".info .description")).to_contain_text("cache-api token --domain")
+    page.locator(".auth-wrapper button.authorize").click()
+    dialog = page.locator(".dialog-ux .modal-ux")
+    expect(dialog).to_contain_text("cache-api token --domain")
 
 
 def test_an_authorized_request_from_the_page_crosses_origins_and_succeeds(
