@@ -51,6 +51,9 @@ class Settings:
     # after which a version goes (the newest version of a number always stays).
     history_versions: int = 50
     history_days: int = 90
+    # Days the use series (fallback use per entry, hour and outcome) is kept; older use
+    # still counts in the entry's total.
+    usage_days: int = 90
     # Seconds between two writes of the fallback-use tally (app/storage/tally.py): the
     # most counts a crashed process can lose.
     usage_flush_interval: float = 2
@@ -97,6 +100,7 @@ class Settings:
             usage_flush_interval=float(env.get("CACHE_USAGE_FLUSH_SECONDS") or 2),
             history_versions=_positive_int(env, "CACHE_HISTORY_VERSIONS", 50),
             history_days=_positive_int(env, "CACHE_HISTORY_DAYS", 90),
+            usage_days=_positive_int(env, "CACHE_USAGE_DAYS", 90),
             cors_origins=tuple(
                 origin.strip()
                 for origin in (env.get("CACHE_CORS_ORIGINS") or "*").split(",")
