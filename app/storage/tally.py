@@ -39,7 +39,7 @@ USAGE_ROWS_WRITTEN = Counter(
 
 # A flush writes at most this many rows per transaction, with this pause between
 # transactions, so that call-time lookups and writes are not held up behind one long
-# transaction (docs/decisions/0005-usage-series.md).
+# transaction (docs/decisions/0007-usage-flush-batches.md).
 FLUSH_BATCH_ROWS = 200
 FLUSH_BATCH_PAUSE_SECONDS = 0.02
 
