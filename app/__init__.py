@@ -121,7 +121,7 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     if settings.purge_interval > 0:
         flask_app.extensions["cache_purge"] = PurgeSchedule(
             db.engine_of(flask_app), settings.purge_interval,
-            settings.history_versions, settings.history_days,
+            settings.history_versions, settings.history_days, settings.usage_days,
         ).start()
     _fix_signatures()
     return connexion_app

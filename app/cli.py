@@ -23,7 +23,7 @@ from app.contract.security import (
     mint_token,
     writer_problem,
 )
-from app.storage.purge import PURGE_BATCH_ROWS, purge_expired, purge_history
+from app.storage.purge import PURGE_BATCH_ROWS, purge_expired, purge_history, purge_usage
 
 SCOPES = (READ_SCOPE, WRITE_SCOPE, PLATFORM_SCOPE)
 
@@ -142,7 +142,7 @@ def token(domains: tuple[str, ...], scopes: tuple[str, ...], ttl: int, subject: 
 @click.option("--batch-size", default=PURGE_BATCH_ROWS, show_default=True,
               type=Digits(min=1), help="Rows deleted per transaction.")
 def purge(batch_size: int) -> None:
-    """Delete expired entries from storage (they are already invisible)."""
+    """Delete expired entries, and history and use series beyond retention."""
     from sqlalchemy.orm import Session
 
     settings = Settings.from_env()
@@ -151,10 +151,14 @@ def purge(batch_size: int) -> None:
         purged = purge_expired(session, clock.now(), batch_size)
         versions = purge_history(session, clock.now(), settings.history_versions,
                                  settings.history_days, batch_size)
+        used = purge_usage(session, clock.now(), settings.usage_days, batch_size)
     engine.dispose()
     click.echo(f"purged {purged} expired entries", err=True)
     click.echo(f"purged {versions} history versions beyond retention "
                f"({settings.history_versions} per number, {settings.history_days} days)", err=True)
+    click.echo(f"purged {used} rows of the use series beyond retention "
+               f"({settings.usage_days} days; their counts stay in the entries' totals)",
+               err=True)
 
 
 DOMAIN_OPTION = click.option("--domain", required=True, help="The domain whose IVR entries to move.")

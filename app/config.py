@@ -58,6 +58,9 @@ class Settings:
     # after which a version goes (the newest version of a number always stays).
     history_versions: int = 50
     history_days: int = 90
+    # Days the use series (fallback use per entry, hour and outcome) is kept; older use
+    # still counts in the entry's total.
+    usage_days: int = 90
     # Seconds between two writes of the fallback-use tally (app/storage/tally.py): the
     # most counts a crashed process can lose.
     usage_flush_interval: float = 2
@@ -114,6 +117,7 @@ class Settings:
             jwks_cache_seconds=_seconds(env, "CACHE_JWT_JWKS_CACHE_SECONDS", 300),
             jwks_fetch_timeout=_seconds(env, "CACHE_JWT_JWKS_TIMEOUT_SECONDS", 5),
             jwks_refresh_cooldown=_seconds(env, "CACHE_JWT_JWKS_COOLDOWN_SECONDS", 30),
+            usage_days=_positive_int(env, "CACHE_USAGE_DAYS", 90),
             cors_origins=tuple(
                 origin.strip()
                 for origin in (env.get("CACHE_CORS_ORIGINS") or "*").split(",")

@@ -1,9 +1,12 @@
 -- wrk script for benchmarks/run.py: one request shape per case, random keys from the seed.
 --
 --   wrk -t2 -c32 -d10s --timeout 30s -s benchmarks/load.lua http://127.0.0.1:PORT -- \
---       CASE TOKEN DOMAINS NUMBERS_PER_DOMAIN NUMBER_PREFIX BIG_DOMAIN POST_BODY
+--       CASE TOKEN DOMAINS NUMBERS_PER_DOMAIN NUMBER_PREFIX BIG_DOMAIN POST_BODY [PAUSE_MS]
 --
--- CASE: get | decision | post | list1k | list100k | healthz | preflight.
+-- CASE: get | orm-get (the yardstick's ORM reference) | decision | post | list1k |
+-- list100k | healthz | preflight. PAUSE_MS (default 0, none): each connection waits a
+-- random pause of this mean (exponential) before each request, so that the connections
+-- together send a steady rate rather than as much as the server takes.
 -- Keys are drawn uniformly from the seeded ranges (benchmarks/seed.py), so every
 -- GET finds its entry and every POST overwrites one. At the end it prints one line,
 -- "BENCH_JSON {...}", with the counts and latency percentiles (microseconds).
@@ -23,6 +26,7 @@ function init(args)
   number_prefix = args[5]
   big_domain = args[6]
   post_body = args[7]
+  pause_ms = tonumber(args[8] or "0")
   auth = { ["Authorization"] = "Bearer " .. args[2] }
   json_auth = { ["Authorization"] = "Bearer " .. args[2], ["Content-Type"] = "application/json" }
   preflight = {
@@ -38,10 +42,21 @@ local function key()
   return domain, number
 end
 
+-- wrk calls delay() before each request when the script defines it: the pacing.
+function delay()
+  if pause_ms <= 0 then
+    return 0
+  end
+  return -math.log(1 - math.random()) * pause_ms
+end
+
 function request()
   if case == "get" then
     local domain, number = key()
     return wrk.format("GET", "/cache/" .. domain .. "/ivrfallback/" .. number, auth)
+  elseif case == "orm-get" then
+    local domain, number = key()
+    return wrk.format("GET", "/orm/cache/" .. domain .. "/ivrfallback/" .. number, auth)
   elseif case == "decision" then
     local domain, number = key()
     return wrk.format("GET", "/platform/" .. domain .. "/ivrfallback/" .. number
@@ -68,9 +83,9 @@ function done(summary, latency, requests)
   io.write(string.format(
     'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,'
       .. '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},'
-      .. '"latency_us":{"p50":%d,"p90":%d,"p99":%d,"max":%d,"mean":%.1f}}\n',
+      .. '"latency_us":{"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d,"mean":%.1f}}\n',
     summary.requests, summary.duration, summary.bytes,
     e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max, latency.mean))
+    latency:percentile(99.9), latency.max, latency.mean))
 end

@@ -22,7 +22,15 @@ skipped, not measured). References measured in the same run:
 - ceiling-healthz: GET /healthz, the same middleware chain but not Connexion's
   routing or security;
 - yardstick-get / -list1k / -list100k: the yardstick doing the same GET by key
-  and the same lists.
+  and the same lists, by hand in SQLAlchemy Core; yardstick-orm-get: its GET by key
+  through the ORM (the earlier yardstick), beside it whenever GET or the decision runs.
+
+After the rounds, the decision at a steady rate (`--steady`, shares of its measured
+rate; wrk's connections pace themselves with random pauses, load.lua's PAUSE_MS):
+p50, p99 and p99.9 at a normal day's load rather than at saturation. Every run also
+prints where wrk's connections are (established connections per worker, a second in and
+near the end) and each worker's CPU seconds, and for the decision what the use tally's
+flushes wrote per 1,000 decisions (rows; WAL bytes on PostgreSQL).
 
 The decision case (`/platform/.../decision?outcome=timeout`) is skipped with a
 message while the service answers 404 for it. Prints one table per engine and
@@ -52,6 +60,8 @@ import urllib.request
 from pathlib import Path
 
 import jwt
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 import report
 import seed
@@ -97,6 +107,8 @@ CASES = [
          ENTRY),
     Case("ceiling-healthz", "ceiling: /healthz", "service", "healthz", "GET", "/healthz"),
     Case("yardstick-get", "yardstick: GET item", "yardstick", "get", "GET", ENTRY),
+    Case("yardstick-orm-get", "yardstick (ORM): GET item", "yardstick", "orm-get", "GET",
+         "/orm" + ENTRY),
     Case("yardstick-list1k", "yardstick: list of 1,000", "yardstick", "list1k", "GET", LIST),
     Case("yardstick-list100k", "yardstick: list of 100,000", "yardstick", "list100k", "GET",
          BIG_LIST),
@@ -122,6 +134,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--yardstick-worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL,
                         help="PostgreSQL URL allowed to create and drop the scratch database")
+    parser.add_argument("--steady", default="0.5,0.25",
+                        help="after the rounds, the decision at a steady rate: these shares "
+                             "of its measured rate, comma-separated ('' for none)")
+    parser.add_argument("--steady-duration", type=int, default=20,
+                        help="seconds per steady-rate run")
+    parser.add_argument("--steady-rounds", type=int, default=2)
     arguments = parser.parse_args()
     arguments.engines = arguments.engines.split(",")
     wanted = set(arguments.cases.split(","))
@@ -132,7 +150,10 @@ def parse_arguments() -> argparse.Namespace:
         case for case in CASES
         if case.name in wanted or case.name.startswith("ceiling")
         or any(other.yardstick == case.name and other.name in wanted for other in CASES)
+        # The ORM reference beside the lean one.
+        or (case.name == "yardstick-orm-get" and wanted & {"get", "decision"})
     ]
+    arguments.steady_fractions = [float(value) for value in arguments.steady.split(",") if value]
     arguments.workers = ([int(n) for n in arguments.workers.split(",")]
                          if arguments.workers else [shipped_workers()])
     return arguments
@@ -308,14 +329,58 @@ def probe(server: Server, case: Case, token: str) -> tuple[int, str]:
         return error.code, error.read(200).decode(errors="replace")
 
 
-def wrk(server: Server, case: Case, token: str, seconds: int, arguments) -> dict:
+def connections_per_worker(server: Server) -> list[int]:
+    """Each worker's established connections on the server's port (from /proc): whether
+    the client's connections are spread over the workers or gathered on one."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                if local_port == server.port and fields[3] == "01":  # ESTABLISHED
+                    established.add(fields[9])  # the socket's inode
+    counts = []
+    for pid in server.worker_pids():
+        count = 0
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:[") and target[8:-1] in established:
+                        count += 1
+        counts.append(count)
+    return counts
+
+
+def worker_cpu(server: Server) -> dict[int, float]:
+    ticks = {}
+    for pid in server.worker_pids():
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return ticks
+
+
+def wrk(server: Server, case: Case, token: str, seconds: int, arguments,
+        pause_ms: float = 0) -> dict:
     command = [
         "wrk", f"-t{arguments.threads}", f"-c{arguments.connections}", f"-d{seconds}s",
         "--timeout", "30s", "-s", str(LUA), server.url, "--",
         case.script, token, str(seed.DOMAINS), str(seed.NUMBERS_PER_DOMAIN), seed.NUMBER_PREFIX,
-        seed.BIG_DOMAIN, POST_BODY,
+        seed.BIG_DOMAIN, POST_BODY, f"{pause_ms:.3f}",
     ]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    cpu_before = worker_cpu(server)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Where wrk's connections are, a second in (they are opened at the start) and near the end
+    # (a worker recycles a keep-alive connection after about 1,000 requests).
+    time.sleep(min(1.0, seconds / 4))
+    spread = [connections_per_worker(server)]
+    time.sleep(max(seconds - 2.0, 0))
+    spread.append(connections_per_worker(server))
+    stdout, stderr = process.communicate(timeout=seconds + 60)
+    cpu_after = worker_cpu(server)
+    completed = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     for line in completed.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
             raw = json.loads(line.removeprefix("BENCH_JSON "))
@@ -328,6 +393,10 @@ def wrk(server: Server, case: Case, token: str, seconds: int, arguments) -> dict
         "rps": raw["requests"] / (raw["duration_us"] / 1e6),
         "p50_ms": raw["latency_us"]["p50"] / 1000,
         "p99_ms": raw["latency_us"]["p99"] / 1000,
+        "p999_ms": raw["latency_us"]["p999"] / 1000,
+        "connections_per_worker": spread,
+        "worker_cpu_s": [round(cpu_after.get(pid, 0) - before, 2)
+                         for pid, before in sorted(cpu_before.items())],
         "requests": raw["requests"],
         "non_2xx": errors["status"],
         "socket_errors": errors["connect"] + errors["read"] + errors["write"] + errors["timeout"],
@@ -336,25 +405,71 @@ def wrk(server: Server, case: Case, token: str, seconds: int, arguments) -> dict
 
 
 def measure_once(servers: dict[str, Server], server: Server, case: Case, token: str,
-                 seconds: int, arguments) -> dict:
+                 seconds: int, arguments, pause_ms: float = 0) -> dict:
     """One wrk run of `case` on `server`, once every server is idle; with the workers' CPU."""
     for each in servers.values():
         each.check_alive()
         each.settle()
+    counting = case.script == "decision"
+    if counting:
+        rows_before = usage_rows_written(server)
+        wal_before = wal_bytes(arguments.database_url)
     cpu_before = server.cpu_seconds()
-    result = wrk(server, case, token, seconds, arguments)
+    result = wrk(server, case, token, seconds, arguments, pause_ms)
     server.check_alive()
     # The workers' own CPU time (the kernel's count): steadier than req/s on a shared
     # machine, whose neighbours take cycles but not this process's CPU time.
     cpu = server.cpu_seconds() - cpu_before
     result["cpu_us"] = cpu / max(result["requests"], 1) * 1e6
+    if counting:
+        # What the tally's flushes wrote for this round's decisions (every answer applies:
+        # outcome=timeout), in rows and, on PostgreSQL, in WAL bytes.
+        time.sleep(FLUSHED_WITHIN_SECONDS)
+        per_1000 = 1000 / max(result["requests"], 1)
+        result["usage_rows_per_1000"] = (usage_rows_written(server) - rows_before) * per_1000
+        wal_after = wal_bytes(arguments.database_url)
+        result["wal_bytes_per_1000"] = (
+            None if wal_before is None else (wal_after - wal_before) * per_1000)
     return result
 
 
 def describe(result: dict) -> str:
+    spread = " then ".join("/".join(map(str, counts)) for counts in result["connections_per_worker"])
+    writes = (f", usage rows {result['usage_rows_per_1000']:.0f} per 1,000"
+              if "usage_rows_per_1000" in result else "")
+    if result.get("wal_bytes_per_1000") is not None:
+        writes += f", WAL {result['wal_bytes_per_1000'] / 1024:.0f} KiB per 1,000"
     return (f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
-            f"p99 {result['p99_ms']:.1f} ms, worker CPU {result['cpu_us']:.0f} µs/request, "
-            f"non-2xx {result['non_2xx']}, socket errors {result['socket_errors']}")
+            f"p99 {result['p99_ms']:.1f} ms, p99.9 {result['p999_ms']:.1f} ms, "
+            f"worker CPU {result['cpu_us']:.0f} µs/request, "
+            f"non-2xx {result['non_2xx']}, socket errors {result['socket_errors']}; "
+            f"connections per worker {spread}, CPU s per worker "
+            f"{'/'.join(f'{cpu:.1f}' for cpu in result['worker_cpu_s'])}{writes}")
+
+
+def usage_rows_written(server: Server) -> float:
+    """The service's count of use rows its tally's flushes wrote (all workers)."""
+    with urllib.request.urlopen(f"{server.url}/metrics", timeout=30) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("cache_fallback_usage_rows_written_total "):
+                return float(line.split()[1])
+    return 0.0
+
+
+def wal_bytes(database_url: str | None) -> int | None:
+    """PostgreSQL's WAL written so far (pg_stat_wal), None on SQLite."""
+    if not database_url or not database_url.startswith("postgresql"):
+        return None
+    engine = create_engine(database_url, poolclass=NullPool)
+    with engine.connect() as connection:
+        written = connection.execute(text("SELECT wal_bytes FROM pg_stat_wal")).scalar()
+    engine.dispose()
+    return int(written)
+
+
+# The service's default CACHE_USAGE_FLUSH_SECONDS and a margin: a decision round's use is
+# written by then.
+FLUSHED_WITHIN_SECONDS = 3.5
 
 
 def measure(servers: dict[str, Server], token: str, arguments) -> dict:
@@ -385,18 +500,52 @@ def measure(servers: dict[str, Server], token: str, arguments) -> dict:
             rounds[case.name].append(result)
             print(f"  round {number + 1} {case.name}: {describe(result)}", flush=True)
     for case in cases:
-        runs = rounds[case.name]
-        results[case.name] = {
-            "label": case.label,
-            "rps": statistics.median(run["rps"] for run in runs),
-            "p50_ms": statistics.median(run["p50_ms"] for run in runs),
-            "p99_ms": statistics.median(run["p99_ms"] for run in runs),
-            "cpu_us": statistics.median(run["cpu_us"] for run in runs),
-            "non_2xx": sum(run["non_2xx"] for run in runs),
-            "socket_errors": sum(run["socket_errors"] for run in runs),
-            "requests": sum(run["requests"] for run in runs),
-            "rounds": runs,
-        }
+        results[case.name] = {"label": case.label, **summarize(rounds[case.name])}
+    decision = next((case for case in cases if case.name == "decision"), None)
+    if decision is not None and arguments.steady_fractions:
+        results["steady"] = steady(servers, decision, token, results["decision"]["rps"],
+                                   arguments)
+    return results
+
+
+def summarize(runs: list[dict]) -> dict:
+    summary = {
+        name: statistics.median(run[name] for run in runs)
+        for name in ("rps", "p50_ms", "p99_ms", "p999_ms", "cpu_us")
+    }
+    for name in ("rps", "p99_ms"):
+        summary[f"{name}_range"] = [min(run[name] for run in runs), max(run[name] for run in runs)]
+    if runs and "usage_rows_per_1000" in runs[0]:
+        summary["usage_rows_per_1000"] = statistics.median(
+            run["usage_rows_per_1000"] for run in runs)
+        wal = [run["wal_bytes_per_1000"] for run in runs if run["wal_bytes_per_1000"] is not None]
+        summary["wal_bytes_per_1000"] = statistics.median(wal) if wal else None
+    summary.update(
+        non_2xx=sum(run["non_2xx"] for run in runs),
+        socket_errors=sum(run["socket_errors"] for run in runs),
+        requests=sum(run["requests"] for run in runs),
+        rounds=runs,
+    )
+    return summary
+
+
+def steady(servers: dict[str, Server], case: Case, token: str, measured_rps: float,
+           arguments) -> dict:
+    """The decision at steady rates below its maximum: each of wrk's connections pauses a
+    random (exponential) time before each request, so that together they send about
+    `share x measured_rps` requests a second, however fast the answers come."""
+    results = {}
+    for share in arguments.steady_fractions:
+        rate = share * measured_rps
+        pause_ms = arguments.connections * 1000 / rate
+        runs = []
+        for number in range(arguments.steady_rounds):
+            result = measure_once(servers, servers[case.target], case, token,
+                                  arguments.steady_duration, arguments, pause_ms)
+            runs.append(result)
+            print(f"  steady {share:.2f} x {measured_rps:.0f} = {rate:.0f} req/s asked, round "
+                  f"{number + 1}: {describe(result)}", flush=True)
+        results[f"{share:g}"] = {"share": share, "asked_rps": rate, **summarize(runs)}
     return results
 
 
@@ -404,6 +553,7 @@ def bench_engine(engine: str, url: str, folder: Path, arguments) -> dict:
     secret = secrets.token_urlsafe(48)
     token = mint(secret)
     by_workers = {}
+    arguments.database_url = url
     for workers in arguments.workers:
         label = f"{engine}-w{workers}"
         servers = {}
@@ -457,7 +607,7 @@ def main() -> None:
     if len(arguments.workers) > 1:
         report.print_sweep(results)
     checks = report.targets(results)
-    print("\ntargets (issue 10):")
+    print("\ntargets (issue 21):")
     for item in checks:
         print(f"  {'met    ' if item['met'] else 'NOT met'}  {item['target']}: {item['value']}")
     print(report.machine_line(info))

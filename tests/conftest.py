@@ -14,10 +14,14 @@ from sqlalchemy.exc import OperationalError
 
 from app import clock, create_app
 from app.storage import migrate
-from app.storage.models import IvrFallback, IvrFallbackCounter, IvrFallbackHistory, SiprecFallback
+from app.storage.models import (
+    IvrFallback, IvrFallbackCounter, IvrFallbackHistory, IvrFallbackUse, SiprecFallback,
+    UsageFlush,
+)
 
 # Every table a test may write, emptied after it and compared by `stored`.
-TABLES = (IvrFallback, SiprecFallback, IvrFallbackHistory, IvrFallbackCounter)
+TABLES = (IvrFallback, SiprecFallback, IvrFallbackHistory, IvrFallbackCounter,
+          IvrFallbackUse, UsageFlush)
 
 # Property tests draw the same examples on every run, so that CI's verdict does not
 # depend on luck; explore new ones with HYPOTHESIS_PROFILE=explore.
@@ -155,10 +159,11 @@ def shared_app(tmp_path_factory, database_url):
 
 @pytest.fixture
 def app(shared_app):
-    """The app, with no fallback use left over from another test (whose entries are gone,
-    so writing its tally changes nothing)."""
+    """The app, with no fallback use left over from another test: what a test leaves in
+    the tally is written when it ends, before its tables are emptied."""
     shared_app.app.extensions["cache_usage"].flush()
-    return shared_app
+    yield shared_app
+    shared_app.app.extensions["cache_usage"].flush()
 
 
 @pytest.fixture

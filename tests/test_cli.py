@@ -100,3 +100,29 @@ def test_integer_options_take_plain_digits_only(instance, monkeypatch, command, 
     assert result.exit_code == 2, result.output
     assert option in result.output and "0-9" in result.output
     assert served == []
+
+
+def test_purge_deletes_the_use_series_beyond_retention(instance, frozen_clock, monkeypatch):
+    run("db", "upgrade")
+    monkeypatch.setenv("CACHE_USAGE_DAYS", "30")
+    engine = create_engine(f"sqlite:///{instance / 'cache.sqlite3'}")
+    now = frozen_clock.now
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO ivr_fallback (domain, number, mode, command, expires_at, updated_at, "
+            "created_version) VALUES ('example.com', 'n', 'always', '{}', :live, 0, 1)"
+        ), {"live": now + 3600})
+        for hour in (now - now % 3600 - 31 * 86_400, now - now % 3600):
+            connection.execute(text(
+                "INSERT INTO ivr_fallback_use (domain, number, entry_version, hour, outcome, "
+                "count, last_at) VALUES ('example.com', 'n', 1, :hour, 'timeout', 2, :hour)"
+            ), {"hour": hour})
+
+    result = CliRunner().invoke(main, ["purge"], catch_exceptions=False)
+
+    assert result.exit_code == 0
+    assert "purged 1 rows of the use series beyond retention (30 days" in result.output
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM ivr_fallback_use")).scalar() == 1
+        assert connection.execute(text("SELECT use_count FROM ivr_fallback")).scalar() == 2
+    engine.dispose()

@@ -94,3 +94,37 @@ def test_0003_upgrades_a_populated_database_in_place_and_back(empty_database_url
     migrate.upgrade(url)
     migrate.check_at_head(engine)
     engine.dispose()
+
+
+def test_0004_keeps_the_counts_of_a_populated_database_and_back(empty_database_url):
+    """Entries written before 0004 keep their counts and are the entry their current
+    version made; the downgrade folds the series into the entries' counts."""
+    from sqlalchemy import text
+
+    url = empty_database_url
+    migrate.upgrade(url, "0003")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO ivr_fallback (domain, number, mode, command, expires_at, updated_at, "
+            "use_count, last_used_at, last_outcome, version) VALUES ('example.com', '1', "
+            "'always', '{}', 2000000000, 1700000000, 3, 1700000100, 'timeout', 4)"))
+
+    migrate.upgrade(url)
+    with engine.begin() as connection:
+        assert tuple(connection.execute(text(
+            "SELECT use_count, last_used_at, last_outcome, created_version FROM ivr_fallback"
+        )).one()) == (3, 1700000100, "timeout", 4)
+        for version, count in ((4, 2), (2, 5)):  # the entry's own use, and a deleted one's
+            connection.execute(text(
+                "INSERT INTO ivr_fallback_use (domain, number, entry_version, hour, outcome, "
+                "count, last_at) VALUES ('example.com', '1', :version, 1700006400, 'error', "
+                ":count, 1700006405)"), {"version": version, "count": count})
+
+    migrate.downgrade(url, "0003")
+    assert not {"ivr_fallback_use", "usage_flush"} & set(inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT use_count FROM ivr_fallback")).scalar() == 5
+    migrate.upgrade(url)
+    migrate.check_at_head(engine)
+    engine.dispose()

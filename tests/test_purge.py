@@ -6,8 +6,11 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from app import create_app
+from app.expiration import DAY_SECONDS
 from app.storage import history, purge, store
-from app.storage.models import IvrFallback, SiprecFallback
+from app.storage.models import IvrFallback, IvrFallbackUse, SiprecFallback, UsageFlush
+from app.storage.tally import UsageRecorder
+from app.storage.usage import entry_use
 
 
 def add_entries(engine, now: int, expired: int, live: int) -> None:
@@ -99,3 +102,96 @@ def test_the_schedule_outlives_any_error(engine, frozen_clock, monkeypatch, capl
         schedule.stop()
     assert any(record.exc_info and isinstance(record.exc_info[1], ValueError)
                for record in caplog.records)
+
+
+# --- the use series beyond retention ----------------------------------------------------------
+
+DOMAIN = "example.com"
+HANGUP = {"action": {"type": "hangup"}}
+
+
+def set_entry(engine, number: str, now: int) -> int:
+    """Create or replace the entry; return the version that created it."""
+    with Session(engine) as session:
+        history.set_entry(session, DOMAIN, number, history.Change("always", HANGUP, now + 3600),
+                          by=None, now=now)
+        return entry_use(session, DOMAIN, number, now).entry_version
+
+
+def use_of(engine, number: str, now: int):
+    with Session(engine) as session:
+        used = entry_use(session, DOMAIN, number, now)
+        return (used.count, used.last_used_at, used.last_outcome)
+
+
+def series_rows(engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(IvrFallbackUse))
+
+
+def test_use_beyond_retention_leaves_the_series_and_stays_in_the_entry(engine, frozen_clock):
+    now = frozen_clock.now
+    old, recent = now - 91 * DAY_SECONDS, now - 3600
+    kept, only_old, replaced = (set_entry(engine, number, now) for number in ("kept", "old", "b"))
+    recorder = UsageRecorder(engine, 3600)
+    for at, outcome in ((old, "timeout"), (old, "timeout"), (old + 5, "error"),
+                        (recent, "answered")):
+        recorder.record(DOMAIN, "kept", kept, outcome, at)
+    recorder.record(DOMAIN, "old", only_old, "unreachable", old + 7)
+    recorder.record(DOMAIN, "b", replaced, "timeout", old)
+    recorder.flush()
+    # b deleted and posted again: the old b's use goes with the series, folded nowhere.
+    with Session(engine) as session:
+        history.delete_entry(session, DOMAIN, "b", by=None, now=now)
+    set_entry(engine, "b", now)
+    before = {number: use_of(engine, number, now) for number in ("kept", "old", "b")}
+    assert before == {"kept": (4, recent, "answered"), "old": (1, old + 7, "unreachable"),
+                      "b": (0, None, None)}
+
+    with Session(engine) as session:
+        purged = purge.purge_usage(session, now, keep_days=90, batch_rows=1)
+    assert purged == 4  # kept's two old rows, old's, and the old b's
+    assert series_rows(engine) == 1  # kept's recent hour
+    assert {number: use_of(engine, number, now) for number in before} == before
+    with Session(engine) as session:
+        assert session.execute(
+            select(IvrFallback.number, IvrFallback.use_count).order_by(IvrFallback.number)
+        ).all() == [("b", 0), ("kept", 3), ("old", 1)]
+
+
+def test_the_series_is_kept_for_its_retention(engine, frozen_clock):
+    now = frozen_clock.now
+    version = set_entry(engine, "n", now)
+    recorder = UsageRecorder(engine, 3600)
+    recorder.record(DOMAIN, "n", version, "timeout", now - 89 * DAY_SECONDS)
+    recorder.flush()
+    with Session(engine) as session:
+        assert purge.purge_usage(session, now, keep_days=90) == 0
+        assert purge.purge_usage(session, now, keep_days=88) == 1
+
+
+def test_flush_ids_are_kept_for_a_day(engine, frozen_clock):
+    now = frozen_clock.now
+    with Session(engine) as session:
+        session.execute(UsageFlush.__table__.insert(), [
+            {"id": "old", "at": now - DAY_SECONDS - 1}, {"id": "new", "at": now - 60}])
+        session.commit()
+        purge.purge_usage(session, now, keep_days=90)
+        assert session.scalars(select(UsageFlush.id)).all() == ["new"]
+
+
+def test_in_process_schedule_purges_the_series(settings_overrides, engine, frozen_clock):
+    version = set_entry(engine, "n", frozen_clock.now)
+    recorder = UsageRecorder(engine, 3600)
+    recorder.record(DOMAIN, "n", version, "timeout", frozen_clock.now - 100 * DAY_SECONDS)
+    recorder.flush()
+    app = create_app({**settings_overrides, "purge_interval": 0.05, "usage_days": 30})
+    schedule = app.app.extensions["cache_purge"]
+    try:
+        deadline = time.monotonic() + 10
+        while series_rows(engine) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        schedule.stop()
+    assert series_rows(engine) == 0
+    assert use_of(engine, "n", frozen_clock.now)[0] == 1

@@ -4,7 +4,9 @@ from app import clock, decision, sip_request
 from app.storage import history, store
 from app.api import json_response
 from app.api.ivr_fallback import _not_found
+from app.api.manage_usage import usage_range
 from app.storage.db import session
+from app.storage.usage import entry_series, entry_use
 from app.contract.errors import problem
 from app.contract.schemas import RestoreSchema, SiprecSettingsSchema
 
@@ -21,12 +23,19 @@ def dry_run(domain: str, number: str, outcome: str):
     return json_response(answer)
 
 
-def usage(domain: str, number: str):
-    used = store.ivr_usage(session(), domain.lower(), number, clock.now())
+def usage(domain: str, number: str, to: int | None = None, bucket: str | None = None,
+          **query):
+    # `from` is a Python keyword: Connexion hands it over by name in **query.
+    asked = usage_range(query.get("from"), to, bucket)
+    db = session()
+    used = entry_use(db, domain.lower(), number, clock.now())
     if used is None:
         return _not_found(domain, number)
-    count, last_used_at, last_outcome = used
-    return json_response({"count": count, "lastUsedAt": last_used_at, "lastOutcome": last_outcome})
+    answer = {"count": used.count, "lastUsedAt": used.last_used_at,
+              "lastOutcome": used.last_outcome}
+    if asked is not None:
+        answer["series"] = entry_series(db, domain.lower(), number, used.entry_version, *asked)
+    return json_response(answer)
 
 
 def list_history(domain: str, number: str):

@@ -24,9 +24,11 @@ def decide(domain: str, number: str, outcome: str, status: int | None = None):
     # rule does not depend on it.
     domain = domain.lower()
     now = clock.now()
-    answer = decision.decide(store.ivr_decision_entry(read_session(), domain, number, now), outcome)
+    entry, entry_version = store.ivr_call_time_entry(read_session(), domain, number, now)
+    answer = decision.decide(entry, outcome)
     applied = answer["apply"]
     DECISIONS.labels(outcome, "true" if applied else "false").inc()
     if applied:
-        current_app.extensions["cache_usage"].record(domain, number, outcome, now)
+        current_app.extensions["cache_usage"].record(domain, number, entry_version, outcome,
+                                                     now)
     return json_response(answer)

@@ -59,6 +59,10 @@ def manage_expiring(domain: str):
     return _preflight("GET, OPTIONS")
 
 
+def manage_domain_usage(domain: str):
+    return _preflight("GET, OPTIONS")
+
+
 def manage_export(domain: str):
     return _preflight("GET, OPTIONS")
 

@@ -1,6 +1,6 @@
 """Everything that writes SQL: engines and sessions (db), tables (models), the entry
-queries (store), history, the migrations' runner (migrate), the use tally (tally) and
-the purge (purge).
+queries (store), history, the migrations' runner (migrate), the use tally (tally), the
+reads of its series (usage) and the purge (purge).
 
 Who commits: the request handlers own a request's transaction (`db.session()` commits
 when the block ends); the functions of `store` and `history` only execute statements

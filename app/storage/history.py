@@ -90,6 +90,7 @@ def _entry_row(domain, number, version, now, by, change: Change) -> dict:
     return {
         "domain": domain, "number": number, "mode": change.mode, "command": change.command,
         "expires_at": change.expires_at, "updated_at": now, "updated_by": by, "version": version,
+        "created_version": version,
     }
 
 
@@ -97,13 +98,16 @@ def _entry_row(domain, number, version, now, by, change: Change) -> dict:
 ENTRY_COLUMNS = ("mode", "command", "expires_at", "updated_at", "updated_by", "version")
 
 
-def _keep_usage_if_live(now: int) -> dict:
-    """A replaced live entry keeps its usage counts; an expired one was gone already."""
+def _keep_usage_if_live(now: int, new_version) -> dict:
+    """A replaced live entry keeps its usage counts and the version that created it (under
+    which its use series is counted); an expired one was gone already, and its
+    successor's use starts from nothing."""
     was_live = IvrFallback.expires_at > now
     return {
         "use_count": case((was_live, IvrFallback.use_count), else_=0),
         "last_used_at": case((was_live, IvrFallback.last_used_at), else_=None),
         "last_outcome": case((was_live, IvrFallback.last_outcome), else_=None),
+        "created_version": case((was_live, IvrFallback.created_version), else_=new_version),
     }
 
 
@@ -130,7 +134,9 @@ def set_entry(
     row = _entry_row(domain, number, version, now, by, change)
     if if_match is not None:
         matches = true() if if_match == ANY else IvrFallback.version.in_(if_match)
-        values = {name: value for name, value in row.items() if name not in KEY_COLUMNS}
+        # Only a live entry is updated: it stays the entry it was (created_version kept).
+        values = {name: value for name, value in row.items()
+                  if name not in KEY_COLUMNS and name != "created_version"}
         result = session.execute(
             update(IvrFallback).where(*_live(domain, number, now), matches).values(values)
         )
@@ -143,14 +149,14 @@ def set_entry(
         replaced = {name: statement.excluded[name] for name in row if name not in KEY_COLUMNS}
         written = session.execute(statement.on_conflict_do_update(
             index_elements=KEY_COLUMNS,
-            set_={**replaced, **_keep_usage_if_live(now)},
+            set_={**replaced, **_keep_usage_if_live(now, statement.excluded.created_version)},
             where=IvrFallback.expires_at <= now,
         # RETURNING, not rowcount: an ORM insert's rowcount is -1 on psycopg.
         ).returning(IvrFallback.version)).first()
         if written is None:
             _fail(session, domain, number, now)
     else:
-        upsert(session, IvrFallback, [row], keep=_keep_usage_if_live(now))
+        upsert(session, IvrFallback, [row], keep=_keep_usage_if_live(now, version))
     _record(session, [_history_row(domain, number, version, now, by, action, change)])
     session.commit()
     return version
@@ -232,7 +238,8 @@ def _import_rows(session, domain, numbers, entries, by, now) -> None:
     ]).all())
     write = insert(entry_table)
     write = write.on_conflict_do_update(index_elements=KEY_COLUMNS, set_={
-        **{name: write.excluded[name] for name in ENTRY_COLUMNS}, **_keep_usage_if_live(now)
+        **{name: write.excluded[name] for name in ENTRY_COLUMNS},
+        **_keep_usage_if_live(now, write.excluded.created_version),
     })
     session.execute(write, [
         _entry_row(domain, number, bumped[number], now, by, entries[number]) for number in numbers
@@ -253,8 +260,10 @@ PG_BUMP = text("""
 """)
 PG_WRITE = text("""
     INSERT INTO ivr_fallback
-        (domain, number, mode, command, expires_at, updated_at, updated_by, version)
-    SELECT :domain, u.number, u.mode, CAST(u.command AS json), u.expires_at, :now, :by, u.version
+        (domain, number, mode, command, expires_at, updated_at, updated_by, version,
+         created_version)
+    SELECT :domain, u.number, u.mode, CAST(u.command AS json), u.expires_at, :now, :by, u.version,
+           u.version
     FROM unnest(CAST(:numbers AS text[]), CAST(:modes AS text[]), CAST(:commands AS text[]),
                 CAST(:expires AS bigint[]), CAST(:versions AS integer[]))
         AS u(number, mode, command, expires_at, version)
@@ -268,7 +277,9 @@ PG_WRITE = text("""
         last_used_at = CASE WHEN ivr_fallback.expires_at > :now
                             THEN ivr_fallback.last_used_at END,
         last_outcome = CASE WHEN ivr_fallback.expires_at > :now
-                            THEN ivr_fallback.last_outcome END
+                            THEN ivr_fallback.last_outcome END,
+        created_version = CASE WHEN ivr_fallback.expires_at > :now
+                               THEN ivr_fallback.created_version ELSE excluded.created_version END
 """)
 PG_RECORD = text("""
     INSERT INTO ivr_fallback_history

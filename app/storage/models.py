@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.storage.db import Base, key_string
@@ -26,12 +26,16 @@ class IvrFallback(Base):
     updated_at: Mapped[int] = mapped_column(BigInteger)
     # The token's `sub` that wrote the entry, for audit.
     updated_by: Mapped[str | None] = mapped_column(String(255))
-    # Fallback-use accounting (app/storage/tally.py): how often the platform's call-time
-    # decision applied this entry, when last, and for which outcome. Kept when the
-    # entry is replaced, gone with it when it is deleted or expires.
+    # Fallback-use accounting (app/storage/tally.py): the entry's use older than the use
+    # series keeps (IvrFallbackUse, folded in by the purge); its use is this plus its
+    # series rows. Kept when the entry is replaced, gone with it when it is deleted or
+    # expires.
     use_count: Mapped[int] = mapped_column(BigInteger, server_default="0")
     last_used_at: Mapped[int | None] = mapped_column(BigInteger)
     last_outcome: Mapped[str | None] = mapped_column(String(16))
+    # The history version that created this entry (a write to a live entry keeps it): the
+    # use series counts under it, so a deleted entry's use never passes to a new one.
+    created_version: Mapped[int] = mapped_column(Integer, server_default="1")
     # The history version (app/storage/history.py) this row is; the entry's ETag. Read with
     # the row anyway, so the ETag costs a GET nothing.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
@@ -69,6 +73,45 @@ class IvrFallbackHistory(Base):
     mode: Mapped[str | None] = mapped_column(String(16))
     command: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     ttl: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class IvrFallbackUse(Base):
+    """How often an entry was applied at call time, per UTC hour and outcome.
+
+    Written only by the tally's flush (one upsert per row per flush window); read by the
+    management API's usage; rows older than the retention are folded into their entry's
+    own columns and deleted by the purge.
+    """
+
+    __tablename__ = "ivr_fallback_use"
+
+    domain: Mapped[str] = mapped_column(key_string(DOMAIN_LENGTH), primary_key=True)
+    number: Mapped[str] = mapped_column(key_string(NUMBER_LENGTH), primary_key=True)
+    # The entry's created_version: which entry of this number was used.
+    entry_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The hour's start, unix seconds.
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    # The latest use in this hour for this outcome (the entry's lastUsedAt, lastOutcome).
+    last_at: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        # The domain's series and top numbers; and the purge's rows by age.
+        Index("ix_ivr_fallback_use_domain_hour", "domain", "hour"),
+        Index("ix_ivr_fallback_use_hour", "hour"),
+    )
+
+
+class UsageFlush(Base):
+    """The tally's committed flush transactions, by id: a flush whose COMMIT failed looks
+    its id up here to know whether it was written (so a batch is never counted twice)."""
+
+    __tablename__ = "usage_flush"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Unix seconds; the purge deletes ids older than a day.
+    at: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
 class SiprecFallback(Base):

@@ -66,6 +66,20 @@ def ivr_decision_entry(session: Session, domain: str, number: str, now: int) -> 
     return None if row is None else Entry(*row)
 
 
+# The call-time decision's: the same lookup, with the version that created the entry
+# (its use is counted under it, app/storage/tally.py).
+_CALL_TIME_ENTRY = _LIVE_ENTRY.add_columns(IvrFallback.created_version)
+
+
+def ivr_call_time_entry(session: Session, domain: str, number: str,
+                        now: int) -> tuple[Entry | None, int | None]:
+    """The live entry as `ivr_decision_entry` gives it, and the version that created it."""
+    row = session.connection().execute(
+        _CALL_TIME_ENTRY, {"domain": domain, "number": number, "now": now}
+    ).first()
+    return (None, None) if row is None else (Entry(*row[:3]), row[3])
+
+
 # The public GET's: the same lookup, with the version that is the entry's ETag.
 _PUBLIC_ENTRY = _LIVE_ENTRY.add_columns(IvrFallback.version)
 
@@ -165,15 +179,6 @@ def renew_siprec_entry(
         .values(expires_at=expires_at, updated_at=now, updated_by=by)
     )
     return result.rowcount > 0
-
-
-def ivr_usage(session: Session, domain: str, number: str, now: int):
-    """(count, last used at, last outcome) of the live entry, or None."""
-    return session.execute(
-        select(IvrFallback.use_count, IvrFallback.last_used_at, IvrFallback.last_outcome).where(
-            *_live(IvrFallback, domain, now), IvrFallback.number == number
-        )
-    ).first()
 
 
 def expiring_entries(session: Session, domain: str, now: int, until: int, limit: int) -> list:

@@ -1,62 +1,75 @@
 """Fallback-use accounting: how often each IVR entry was applied at call time.
 
-The decision is the hottest path of the service, so it never writes: each
-applied decision is added to a per-process tally (`record`), and a background
-thread writes the tally every `interval` seconds as one UPDATE per entry used,
-whatever the number of calls, a few hundred entries per transaction. The factory
-creates the recorder; the app's lifespan stops it, which writes what is left. A
-process that dies without a graceful shutdown loses at most the last window's counts.
+The decision is the hottest path of the service, so it never writes: each applied
+decision is added to a per-process tally (`record`), counted per entry, UTC hour
+and outcome. A background thread writes the tally every `interval` seconds into the
+use series (`ivr_fallback_use`): one upsert per (entry, hour, outcome) used in the
+window, whatever the number of calls, a few hundred rows per transaction. Nothing
+updates the entries' own rows; their use is read from the series (app/storage/usage.py).
+The factory creates the recorder; the app's lifespan stops it, which writes what is
+left. A process that dies without a graceful shutdown loses at most the last window's counts.
+
+Each transaction also records its id in `usage_flush`. A COMMIT that fails may still
+have been carried out (the connection dropped after the database committed): such a
+batch is kept "in doubt", and the next flush looks its id up before writing it again,
+so a batch is never counted twice nor lost.
 """
 
 import logging
 import threading
+import uuid
 
 from prometheus_client import Counter
-from sqlalchemy import Engine, bindparam, case, or_, update
+from sqlalchemy import Engine, case, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.storage.models import IvrFallback
+from app import clock
+from app.storage.models import IvrFallbackUse, UsageFlush
+from app.storage.store import INSERT_BY_DIALECT
 
 log = logging.getLogger(__name__)
 
+HOUR_SECONDS = 3600
+
 USAGE_ROWS_WRITTEN = Counter(
     "cache_fallback_usage_rows_written_total",
-    "Entry rows updated by the fallback-use accounting (one per entry per flush).",
+    "Use series rows written by the fallback-use accounting (one per entry, hour and "
+    "outcome per flush).",
 )
 
-_last_use_is_older = or_(
-    IvrFallback.last_used_at.is_(None), IvrFallback.last_used_at <= bindparam("b_at")
-)
-# A flush writes at most this many entries per transaction, with this pause between
-# transactions. All of a window's entries in one transaction (1,700 of them when the
-# benchmark's 1,700 decisions a second pick entries at random) held a worker's CPU for
-# 50-110 ms, and SQLite's one write lock for 150-350 ms: the call-time lookups on the
-# event loop waited behind it, and every POST did. Issue 10, decision at 32 connections
-# on SQLite, A/B of 8 rounds against one transaction per flush: p99 30.9 against
-# 35.7 ms, rate and CPU per request the same (1,669 against 1,649 req/s); with no flush
-# at all the p99 was 24.3 ms against 33.8. Batches of 50 entries 10 ms apart did as well
-# for the p99. With a pooled connection per transaction, either size cost 4 % more CPU
-# per request (the index pages read again); on one connection, nothing measurable. A
-# window's 1,700 entries take about a quarter of a second to write.
+# A flush writes at most this many rows per transaction, with this pause between
+# transactions, so that call-time lookups and writes are not held up behind one long
+# transaction (docs/decisions/0007-usage-flush-batches.md).
 FLUSH_BATCH_ROWS = 200
 FLUSH_BATCH_PAUSE_SECONDS = 0.02
 
-# One statement for every entry of a batch (executemany). Several processes flush
-# in any order, so the last use only moves forward; counts add up.
-ADD_USAGE = (
-    update(IvrFallback)
-    .where(
-        IvrFallback.domain == bindparam("b_domain"),
-        IvrFallback.number == bindparam("b_number"),
+_USE = IvrFallbackUse.__table__
+USE_KEY = ("domain", "number", "entry_version", "hour", "outcome")
+RECORD_FLUSH = UsageFlush.__table__.insert()
+
+
+def add_use_statement(dialect: str):
+    """One upsert for every row of a batch (executemany). Several processes flush in any
+    order: counts add up and the latest use only moves forward."""
+    statement = INSERT_BY_DIALECT[dialect](_USE)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=USE_KEY,
+        set_={
+            "count": _USE.c.count + new.count,
+            "last_at": case((new.last_at > _USE.c.last_at, new.last_at), else_=_USE.c.last_at),
+        },
     )
-    .values(
-        use_count=IvrFallback.use_count + bindparam("b_count"),
-        last_used_at=case((_last_use_is_older, bindparam("b_at")), else_=IvrFallback.last_used_at),
-        last_outcome=case(
-            (_last_use_is_older, bindparam("b_outcome")), else_=IvrFallback.last_outcome
-        ),
-    )
-)
+
+
+def _add(tally: dict, key: tuple, count: int, at: int) -> None:
+    usage = tally.get(key)
+    if usage is None:
+        tally[key] = [count, at]
+    else:
+        usage[0] += count
+        if at > usage[1]:
+            usage[1] = at
 
 
 class UsageRecorder:
@@ -65,8 +78,11 @@ class UsageRecorder:
     def __init__(self, engine: Engine, interval: float):
         self.engine = engine
         self.interval = interval
-        # (domain, number) -> [count, last used at, last outcome]
-        self._pending: dict[tuple[str, str], list] = {}
+        self._add_use = add_use_statement(engine.dialect.name)
+        # (domain, number, entry version, hour, outcome) -> [count, latest use]
+        self._pending: dict[tuple, list] = {}
+        # Batches whose transaction did not answer COMMIT: flush id -> batch.
+        self._in_doubt: dict[str, dict] = {}
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cache-usage", daemon=True)
@@ -75,51 +91,57 @@ class UsageRecorder:
         self._thread.start()
         return self
 
-    def record(self, domain: str, number: str, outcome: str, at: int) -> None:
-        """Count one applied decision; costs a dict update under a lock."""
-        key = (domain, number)
+    def record(self, domain: str, number: str, entry_version: int, outcome: str,
+               at: int) -> None:
+        """Count one applied decision of the entry created at `entry_version`; costs a
+        dict update under a lock."""
+        key = (domain, number, entry_version, at - at % HOUR_SECONDS, outcome)
         with self._lock:
-            usage = self._pending.get(key)
-            if usage is None:
-                self._pending[key] = [1, at, outcome]
-            else:
-                usage[0] += 1
-                if at >= usage[1]:
-                    usage[1], usage[2] = at, outcome
+            _add(self._pending, key, 1, at)
 
     def flush(self) -> int:
-        """Write the tally, FLUSH_BATCH_ROWS entries per transaction; return how many
-        entry rows were written.
+        """Write the tally, FLUSH_BATCH_ROWS rows per transaction; return how many rows
+        were written.
 
-        On a database (or pool) error the entries not yet written are kept for the next flush,
-        so an outage shorter than the process's life loses nothing.
+        On a database (or pool) error the rows not yet written are kept for the next
+        flush, so an outage shorter than the process's life loses nothing.
         """
         with self._lock:
             pending, self._pending = self._pending, {}
-        if not pending:
+            in_doubt, self._in_doubt = self._in_doubt, {}
+        if not pending and not in_doubt:
             return 0
-        # In key order, as every process writes them: two flushes at once (every worker's
-        # at a graceful shutdown) then lock their entries in one order and wait for each
-        # other, where in any order they could deadlock, and PostgreSQL would end it by
-        # failing one of them, whose counts a shutdown loses.
-        used = sorted(pending.items())
+        unsent: list[dict] = [pending]
         written = 0
         try:
             # One connection for every transaction: on SQLite, each connection has its own
             # page cache, and a fresh one per transaction read the index pages again.
             with self.engine.connect() as connection:
-                for start in range(0, len(used), FLUSH_BATCH_ROWS):
-                    rows = [
-                        {"b_domain": domain, "b_number": number, "b_count": count, "b_at": at,
-                         "b_outcome": outcome}
-                        for (domain, number), (count, at, outcome)
-                        in used[start:start + FLUSH_BATCH_ROWS]
-                    ]
+                if in_doubt:
+                    for batch in self._unwritten(connection, in_doubt):
+                        for key, (count, at) in batch.items():
+                            _add(pending, key, count, at)
+                    in_doubt = {}
+                # In key order, as every process writes them: two flushes at once (every
+                # worker's at a graceful shutdown) then lock their rows in one order and
+                # wait for each other, where in any order they could deadlock, and
+                # PostgreSQL would end it by failing one of them.
+                used = sorted(pending.items())
+                unsent = [dict(used[start:start + FLUSH_BATCH_ROWS])
+                          for start in range(0, len(used), FLUSH_BATCH_ROWS)]
+                while unsent:
+                    batch, flush_id = unsent.pop(0), uuid.uuid4().hex
+                    in_doubt[flush_id] = batch
                     with connection.begin():
-                        connection.execute(ADD_USAGE, rows)
-                    written += len(rows)
-                    USAGE_ROWS_WRITTEN.inc(len(rows))
-                    if written < len(used):
+                        connection.execute(RECORD_FLUSH, {"id": flush_id, "at": clock.now()})
+                        connection.execute(self._add_use, [
+                            dict(zip(USE_KEY, key), count=count, last_at=at)
+                            for key, (count, at) in batch.items()
+                        ])
+                    del in_doubt[flush_id]
+                    written += len(batch)
+                    USAGE_ROWS_WRITTEN.inc(len(batch))
+                    if unsent:
                         # At once when the recorder is stopping: a shutdown writes all now.
                         self._stopped.wait(FLUSH_BATCH_PAUSE_SECONDS)
         except SQLAlchemyError as error:
@@ -127,8 +149,21 @@ class UsageRecorder:
             orig = getattr(error, "orig", None)
             log.warning("fallback usage not written, kept for the next flush: %s",
                         orig.__class__.__name__ if orig else error.__class__.__name__)
-            self._restore(dict(used[written:]))
+            with self._lock:
+                self._in_doubt.update(in_doubt)
+                for batch in unsent:
+                    for key, (count, at) in batch.items():
+                        _add(self._pending, key, count, at)
         return written
+
+    @staticmethod
+    def _unwritten(connection, in_doubt: dict[str, dict]) -> list[dict]:
+        """The batches in doubt that the database has no record of: they were not written."""
+        ids = list(in_doubt)
+        written = set(connection.execute(
+            select(UsageFlush.id).where(UsageFlush.id.in_(ids))).scalars())
+        connection.commit()  # end the read's transaction before the writes begin theirs
+        return [batch for flush_id, batch in in_doubt.items() if flush_id not in written]
 
     def stop(self) -> None:
         """Stop the thread, then write what is left (graceful shutdown)."""
@@ -136,17 +171,6 @@ class UsageRecorder:
         if self._thread.is_alive():
             self._thread.join()
         self.flush()
-
-    def _restore(self, pending: dict) -> None:
-        with self._lock:
-            for key, (count, at, outcome) in pending.items():
-                usage = self._pending.get(key)
-                if usage is None:
-                    self._pending[key] = [count, at, outcome]
-                else:
-                    usage[0] += count
-                    if at > usage[1]:
-                        usage[1], usage[2] = at, outcome
 
     def _run(self) -> None:
         while not self._stopped.wait(self.interval):

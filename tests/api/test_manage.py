@@ -1,11 +1,14 @@
 """The management API (openapi/manage.yaml), through the real app, on this run's engine."""
 
 import json
+import re
 
 import pytest
 
 from app.expiration import DAY_SECONDS
-from tests.conftest import DOMAIN, READ, WRITE, assert_problem, bearer, calling, make_token
+from tests.conftest import (
+    DOMAIN, PLATFORM, READ, WRITE, assert_problem, bearer, calling, make_token,
+)
 
 MANAGE = f"/manage/{DOMAIN}"
 PUBLIC = f"/cache/{DOMAIN}/ivrfallback"
@@ -117,6 +120,9 @@ class TestUsage:
         used = client.get(f"{MANAGE}/ivrfallback/1/usage", headers=auth)
         assert used.json() == {"count": 0, "lastUsedAt": None, "lastOutcome": None}
         for outcome in ("timeout", "answered", "unreachable"):
+            # A second apart: lastUsedAt is to the second, and of outcomes within one
+            # second any may be the last (the spec says so).
+            frozen_clock.advance(1)
             client.get(f"/platform/{DOMAIN}/ivrfallback/1/decision?outcome={outcome}",
                        headers=platform_auth)
         app.app.extensions["cache_usage"].flush()
@@ -128,6 +134,206 @@ class TestUsage:
         post(client, auth, "1", {**HANGUP, "expiration": "DAY"})
         frozen_clock.advance(DAY_SECONDS)
         assert_problem(client.get(f"{MANAGE}/ivrfallback/1/usage", headers=auth), 404)
+
+
+OTHER_DOMAIN = "other.example"
+HOUR = 3600
+
+
+def decide(client, number, outcome, domain=DOMAIN):
+    token = bearer(make_token(domains=[domain], scopes=(PLATFORM,)))
+    answer = client.get(f"/platform/{domain}/ivrfallback/{number}/decision?outcome={outcome}",
+                        headers=token).json()
+    assert answer["apply"] is True
+
+
+def fields(response) -> set[str]:
+    """The fields a 400 names (Connexion's own answer for a missing required parameter
+    names it in `detail` only)."""
+    assert_problem(response, 400)
+    body = response.json()
+    if "errors" not in body:
+        missing = re.fullmatch(r"Missing query parameter '(\w+)'", body["detail"])
+        assert missing, body
+        return {missing[1]}
+    return {error["field"] for error in body["errors"]}
+
+
+@pytest.fixture
+def day_start(frozen_clock):
+    """Yesterday's start (UTC), unix seconds; the clock stays where it was."""
+    return frozen_clock.now - frozen_clock.now % DAY_SECONDS - DAY_SECONDS
+
+
+@pytest.fixture
+def outage(app, client, auth, frozen_clock, day_start):
+    """Use of "1" and "2" over two hours of yesterday and one of tomorrow, and of another
+    domain's "1" in the same hour."""
+    now = frozen_clock.now
+    post(client, auth, "1", RICH_CALL)
+    post(client, auth, "2", RICH_CALL)
+    other = bearer(make_token(domains=[OTHER_DOMAIN]))
+    assert client.post(f"/cache/{OTHER_DOMAIN}/ivrfallback/1", json=RICH_CALL,
+                       headers=other).status_code == 200
+    for at, number, outcome in (
+            (day_start + 10, "1", "timeout"), (day_start + 11, "1", "timeout"),
+            (day_start + 20, "2", "timeout"),
+            (day_start + HOUR + 5, "1", "unreachable"), (day_start + HOUR + 6, "1", "timeout"),
+            (day_start + 2 * DAY_SECONDS + 7, "1", "error")):
+        frozen_clock.now = at
+        decide(client, number, outcome)
+    frozen_clock.now = day_start + 30
+    decide(client, "1", "timeout", domain=OTHER_DOMAIN)
+    frozen_clock.now = now
+    app.app.extensions["cache_usage"].flush()
+
+
+@pytest.mark.usefixtures("outage")
+class TestUseOverTime:
+    def test_an_entry_s_series_per_hour(self, client, auth, day_start):
+        used = client.get(f"{MANAGE}/ivrfallback/1/usage?from={day_start}"
+                          f"&to={day_start + 2 * HOUR}", headers=auth)
+        assert used.status_code == 200
+        assert used.json() == {
+            "count": 5, "lastUsedAt": day_start + 2 * DAY_SECONDS + 7, "lastOutcome": "error",
+            "series": [
+                {"at": day_start, "count": 2, "outcomes": {"timeout": 2}},
+                {"at": day_start + HOUR, "count": 2,
+                 "outcomes": {"timeout": 1, "unreachable": 1}},
+            ],
+        }
+
+    def test_an_entry_s_series_per_day(self, client, auth, day_start):
+        used = client.get(f"{MANAGE}/ivrfallback/1/usage?from={day_start}"
+                          f"&to={day_start + 3 * DAY_SECONDS}&bucket=day", headers=auth).json()
+        assert used["series"] == [
+            {"at": day_start, "count": 4, "outcomes": {"timeout": 3, "unreachable": 1}},
+            {"at": day_start + 2 * DAY_SECONDS, "count": 1, "outcomes": {"error": 1}},
+        ]
+
+    @pytest.mark.parametrize("start, end, hours", [
+        (HOUR + 1800, HOUR + 1801, [HOUR]),  # every hour that overlaps the range
+        (-HOUR, 0, []),  # `to` is not in the range
+        (1, HOUR, [0]),
+        (HOUR, 2 * HOUR, [HOUR]),
+        (2 * HOUR, DAY_SECONDS, []),
+    ])
+    def test_a_range_takes_the_hours_it_overlaps(self, client, auth, day_start, start, end,
+                                                  hours):
+        used = client.get(f"{MANAGE}/ivrfallback/1/usage?from={day_start + start}"
+                          f"&to={day_start + end}", headers=auth).json()
+        assert [item["at"] - day_start for item in used["series"]] == hours
+
+    def test_without_a_range_there_is_no_series(self, client, auth, day_start):
+        assert client.get(f"{MANAGE}/ivrfallback/1/usage", headers=auth).json() == {
+            "count": 5, "lastUsedAt": day_start + 2 * DAY_SECONDS + 7, "lastOutcome": "error"}
+
+    def test_the_domain_s_series_and_top_numbers(self, client, auth, day_start):
+        used = client.get(f"{MANAGE}/usage?from={day_start}&to={day_start + 3 * DAY_SECONDS}",
+                          headers=auth)
+        assert used.status_code == 200
+        assert used.json() == {
+            "series": [
+                {"at": day_start, "count": 3, "outcomes": {"timeout": 3}},
+                {"at": day_start + HOUR, "count": 2,
+                 "outcomes": {"timeout": 1, "unreachable": 1}},
+                {"at": day_start + 2 * DAY_SECONDS, "count": 1, "outcomes": {"error": 1}},
+            ],
+            "top": [{"number": "1", "count": 5}, {"number": "2", "count": 1}],
+        }
+
+    def test_the_domain_s_series_per_day_and_in_part_of_the_range(self, client, auth,
+                                                                  day_start):
+        used = client.get(f"{MANAGE}/usage?from={day_start + HOUR}&to={day_start + DAY_SECONDS}"
+                          "&bucket=day", headers=auth).json()
+        assert used == {
+            "series": [{"at": day_start, "count": 2,
+                        "outcomes": {"timeout": 1, "unreachable": 1}}],
+            "top": [{"number": "1", "count": 2}],
+        }
+
+    def test_another_domain_s_use_is_its_own(self, client, day_start):
+        other = bearer(make_token(domains=[OTHER_DOMAIN]))
+        used = client.get(f"/manage/{OTHER_DOMAIN}/usage?from={day_start}"
+                          f"&to={day_start + DAY_SECONDS}", headers=other).json()
+        assert used == {"series": [{"at": day_start, "count": 1, "outcomes": {"timeout": 1}}],
+                        "top": [{"number": "1", "count": 1}]}
+        entry = client.get(f"/manage/{OTHER_DOMAIN}/ivrfallback/1/usage", headers=other).json()
+        assert entry["count"] == 1
+
+    def test_a_deleted_entry_s_use_stays_in_the_domain_s_series_only(self, client, auth,
+                                                                    day_start):
+        assert client.delete(f"{PUBLIC}/1", headers=auth).status_code == 200
+        post(client, auth, "1", RICH_CALL)
+        query = f"?from={day_start}&to={day_start + 3 * DAY_SECONDS}"
+        assert client.get(f"{MANAGE}/ivrfallback/1/usage{query}", headers=auth).json() == {
+            "count": 0, "lastUsedAt": None, "lastOutcome": None, "series": []}
+        domain = client.get(f"{MANAGE}/usage{query}", headers=auth).json()
+        assert domain["top"] == [{"number": "1", "count": 5}, {"number": "2", "count": 1}]
+
+    def test_a_replaced_entry_keeps_its_series(self, client, auth, day_start):
+        post(client, auth, "1", HANGUP)
+        query = f"?from={day_start}&to={day_start + 3 * DAY_SECONDS}&bucket=day"
+        used = client.get(f"{MANAGE}/ivrfallback/1/usage{query}", headers=auth).json()
+        assert used["count"] == 5 and len(used["series"]) == 2
+
+    def test_an_empty_range(self, client, auth, day_start):
+        query = f"?from={day_start - DAY_SECONDS}&to={day_start}"
+        assert client.get(f"{MANAGE}/usage{query}", headers=auth).json() == {
+            "series": [], "top": []}
+        assert client.get(f"{MANAGE}/ivrfallback/2/usage{query}", headers=auth).json() == {
+            "count": 1, "lastUsedAt": day_start + 20, "lastOutcome": "timeout", "series": []}
+
+
+def test_top_lists_the_20_numbers_used_most(app, client, auth, frozen_clock):
+    numbers = [f"n{index:02d}" for index in range(22)]
+    for number in numbers:
+        post(client, auth, number, HANGUP)
+        decide(client, number, "timeout")
+    for _ in range(2):
+        decide(client, "n21", "answered")
+    app.app.extensions["cache_usage"].flush()
+    now = frozen_clock.now
+    top = client.get(f"{MANAGE}/usage?from={now - HOUR}&to={now + 1}", headers=auth).json()["top"]
+    # Most first, then by number: n20 is the 21st.
+    assert top == [{"number": "n21", "count": 3}] + [
+        {"number": number, "count": 1} for number in numbers[:19]]
+
+
+RANGE_ERRORS = [
+    ("from=10", {"to"}),
+    ("to=10", {"from"}),
+    ("from=10&to=10", {"to"}),
+    ("from=10&to=5", {"to"}),
+    (f"from=10&to={10 + 90 * DAY_SECONDS + 1}", {"to"}),
+    ("from=abc&to=10", {"from"}),
+    ("from=-1&to=10", {"from"}),
+    ("from=1.5&to=10", {"from"}),
+    ("from=10&to=253402300800", {"to"}),
+    ("from=10&to=20&bucket=week", {"bucket"}),
+    ("from=10&to=20&bucket=", {"bucket"}),
+    ("from=10&from=11&to=20", {"from"}),
+    ("from=10&to=20&step=hour", {"step"}),
+]
+
+
+class TestUseOverTimeRefusals:
+    @pytest.mark.parametrize("query, named", RANGE_ERRORS + [("bucket=day", {"from"})])
+    def test_an_entry_s_bad_range_is_a_400_naming_it(self, client, auth, query, named):
+        post(client, auth, "1", HANGUP)
+        assert fields(client.get(f"{MANAGE}/ivrfallback/1/usage?{query}", headers=auth)) == named
+
+    @pytest.mark.parametrize("query, named", RANGE_ERRORS + [
+        ("", {"from"}), ("bucket=day", {"from"}), ("from=10&bucket=day", {"to"})])
+    def test_the_domain_s_bad_range_is_a_400_naming_it(self, client, auth, query, named):
+        assert fields(client.get(f"{MANAGE}/usage?{query}", headers=auth)) == named
+
+    def test_90_days_is_the_longest_range(self, client, auth):
+        post(client, auth, "1", HANGUP)
+        query = f"from=10&to={10 + 90 * DAY_SECONDS}"
+        assert client.get(f"{MANAGE}/usage?{query}", headers=auth).status_code == 200
+        used = client.get(f"{MANAGE}/ivrfallback/1/usage?{query}", headers=auth)
+        assert used.json()["series"] == []
 
 
 class TestHistory:
@@ -570,6 +776,8 @@ class TestExportImport:
 OPERATIONS = [
     ("get", "/ivrfallback/1/dry-run?outcome=timeout", None),
     ("get", "/ivrfallback/1/usage", None),
+    ("get", "/ivrfallback/1/usage?from=0&to=3600&bucket=day", None),
+    ("get", "/usage?from=0&to=3600", None),
     ("get", "/ivrfallback/1/history", None),
     ("post", "/ivrfallback/1/restore", {"version": 1}),
     ("post", "/ivrfallback/1/renew", {"expiration": "DAY"}),

@@ -121,6 +121,30 @@ def refused_by_a_described_rule(body) -> str | None:
     return None
 
 
+MAX_RANGE_SECONDS = 90 * 86_400
+
+
+def refused_range(query) -> str | None:
+    """The parameter by which a schema-valid query breaks the use-over-time range rules
+    (manage.yaml's `from` and `to`: given together, `from` before `to`, at most 90 days
+    apart; `bucket` only with them)."""
+    query = query or {}
+    start, end = query.get("from"), query.get("to")
+    if start is None and end is None:
+        return "from" if "bucket" in query else None
+    if start is None:
+        return "from"
+    if end is None:
+        return "to"
+    try:
+        start, end = int(start), int(end)
+    except (TypeError, ValueError):
+        return None  # not integers: the schema's own checks judge them
+    if end <= start or end - start > MAX_RANGE_SECONDS:
+        return "to"
+    return None
+
+
 def is_positive(case) -> bool:
     return case.meta is not None and case.meta.generation.mode.is_positive
 
@@ -139,7 +163,8 @@ def is_the_operation(case) -> bool:
 
 def send_with_token(server, case, test: str):
     url = base_url(server, case.operation.schema)
-    field = refused_by_a_described_rule(case.body) if is_positive(case) else None
+    field = (refused_by_a_described_rule(case.body) or refused_range(case.query)
+             if is_positive(case) else None)
     if conditional(case):
         # Whether If-Match / If-None-Match hold depends on what is stored, not on the data
         # (and the generator does not keep header values to their pattern); every other
