@@ -9,6 +9,7 @@ import time
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -33,6 +34,10 @@ def usage(engine, number="+4670"):
         return connection.execute(
             text("SELECT use_count, last_used_at, last_outcome FROM ivr_fallback "
                  "WHERE number = :number"), {"number": number}).first()
+
+
+def flush_failures() -> float:
+    return REGISTRY.get_sample_value("cache_fallback_usage_flush_failures_total")
 
 
 @pytest.fixture
@@ -109,11 +114,14 @@ def test_a_failed_flush_keeps_the_tally_for_the_next(client, auth, platform_auth
     def unreachable():
         raise OperationalError("connect", {}, ConnectionRefusedError())
 
+    failures = flush_failures()
     with monkeypatch.context() as patched:
         patched.setattr(recorder.engine, "connect", unreachable)
         assert recorder.flush() == 0
+    assert flush_failures() == failures + 1  # for the alert
     client.get(f"{DECISION}?outcome=error", headers=platform_auth)
     assert recorder.flush() == 1
+    assert flush_failures() == failures + 1
     assert usage(engine)[0] == 2
 
 

@@ -23,6 +23,10 @@ USAGE_ROWS_WRITTEN = Counter(
     "cache_fallback_usage_rows_written_total",
     "Entry rows updated by the fallback-use accounting (one per entry per flush).",
 )
+USAGE_FLUSH_FAILURES = Counter(
+    "cache_fallback_usage_flush_failures_total",
+    "Flushes of the fallback-use tally that failed; their entries are kept for the next.",
+)
 
 _last_use_is_older = or_(
     IvrFallback.last_used_at.is_(None), IvrFallback.last_used_at <= bindparam("b_at")
@@ -124,6 +128,7 @@ class UsageRecorder:
                         self._stopped.wait(FLUSH_BATCH_PAUSE_SECONDS)
         except SQLAlchemyError as error:
             # The database's errors, and the pool's: no connection free in time.
+            USAGE_FLUSH_FAILURES.inc()
             orig = getattr(error, "orig", None)
             log.warning("fallback usage not written, kept for the next flush: %s",
                         orig.__class__.__name__ if orig else error.__class__.__name__)
@@ -153,4 +158,5 @@ class UsageRecorder:
             try:
                 self.flush()
             except Exception:  # noqa: BLE001 - the thread must outlive any one failure
+                USAGE_FLUSH_FAILURES.inc()
                 log.exception("fallback usage flush failed")
