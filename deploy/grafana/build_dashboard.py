@@ -12,7 +12,8 @@ from pathlib import Path
 
 OUT = Path(__file__).with_name("cache-api.json")
 DECIDE = 'operation="app.api.platform_ivr.decide"'
-JOB = 'job=~"$job"'
+# Raw metrics follow both variables; the recorded series are per job (summed over instances).
+JOB = 'job=~"$job",instance=~"$instance"'
 RATE = "$__rate_interval"
 
 # (row title, [(panel title, unit, [(query, legend)], description)])
@@ -54,7 +55,7 @@ ROWS = [
         ("Readiness checks", "reqps", [
             (f'sum by (instance, ready) (rate(cache_readiness_checks_total{{{JOB}}}[{RATE}]))',
              "{{instance}} ready={{ready}}"),
-            ('up{job=~"$job"}', "{{instance}} scraped"),
+            (f'up{{{JOB}}}', "{{instance}} scraped"),
         ], "GET /readyz answers by result; an instance whose checks all fail gets no traffic."),
         ("Reads served by the standby", "reqps", [
             (f'sum by (instance) (rate(cache_replica_reads_total{{{JOB}}}[{RATE}]))',
@@ -77,8 +78,8 @@ ROWS = [
         ], "A sharp rise over the day's share means many customers' systems fail at once: "
            "something upstream broke."),
         ("Entries", "short", [
-            ('max by (cache) (cache_entries{job=~"$job"})', "{{cache}}"),
-            ('max by (cache) (cache_entries_expiring_soon{job=~"$job"})',
+            (f'max by (cache) (cache_entries{{{JOB}}})', "{{cache}}"),
+            (f'max by (cache) (cache_entries_expiring_soon{{{JOB}}})',
              "{{cache}} expiring within 7 days"),
         ], "Unexpired entries per cache (every instance counts the same database)."),
     ]),
@@ -96,11 +97,11 @@ ROWS = [
     ]),
     ("Workers", [
         ("Resident memory per worker", "bytes", [
-            ('cache_worker_resident_memory_bytes{job=~"$job",instance=~"$instance"}',
+            (f'cache_worker_resident_memory_bytes{{{JOB}}}',
              "{{instance}} pid {{pid}}"),
         ], "Each gunicorn worker's resident memory, read from /proc at scrape time."),
         ("Workers per instance", "short", [
-            ('count by (instance) (cache_worker_resident_memory_bytes{job=~"$job"})',
+            (f'count by (instance) (cache_worker_resident_memory_bytes{{{JOB}}})',
              "{{instance}}"),
         ], "Worker processes alive at the last scrape."),
     ]),
