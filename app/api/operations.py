@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST, Counter
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app import clock
 from app.storage import migrate, store
@@ -74,9 +74,9 @@ def metrics():
         expiring = store.count_live_entries(
             session(), now, until=now + EXPIRING_SOON_DAYS * DAY_SECONDS
         )
-    except DBAPIError:
-        # A scrape during a database outage still carries the request and error metrics
-        # that tell of it; only the entry counts are missing.
+    except SQLAlchemyError:
+        # A scrape during a database outage (or with no pooled connection free) still
+        # carries the request and error metrics that tell of it; only the counts are missing.
         entries = expiring = {}
     return Response(
         render_metrics(lambda: entries, lambda: expiring),
