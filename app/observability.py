@@ -8,6 +8,7 @@ import os
 import random
 import re
 import time
+from pathlib import Path
 
 from prometheus_client import (
     REGISTRY,
@@ -142,6 +143,34 @@ class ExpiringCollector:
         yield family
 
 
+class WorkerMemoryCollector:
+    """`cache_worker_resident_memory_bytes{pid=...}`: each serving process's resident
+    memory, read from Linux's /proc at scrape time: under gunicorn every worker (the
+    children of this worker's parent, the arbiter), which the summed metrics have no
+    process metrics for; otherwise this process."""
+
+    def collect(self):
+        family = GaugeMetricFamily(
+            "cache_worker_resident_memory_bytes", "Resident memory of each serving process.",
+            labels=["pid"],
+        )
+        pids = [str(os.getpid())]
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            parent = os.getppid()
+            try:
+                pids = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+            except OSError:
+                pids = []
+        page = os.sysconf("SC_PAGE_SIZE")
+        for pid in pids:
+            try:
+                resident_pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone since, or not Linux
+            family.add_metric([pid], resident_pages * page)
+        yield family
+
+
 # The window of `cache_entries_expiring_soon`.
 EXPIRING_SOON_DAYS = 7
 
@@ -154,6 +183,7 @@ def render_metrics(count_entries, count_expiring=None) -> bytes:
         multiprocess.MultiProcessCollector(requests)
     entries = CollectorRegistry()
     entries.register(EntriesCollector(count_entries))
+    entries.register(WorkerMemoryCollector())
     if count_expiring is not None:
         entries.register(ExpiringCollector(count_expiring))
     return generate_latest(requests) + generate_latest(entries)

@@ -1,5 +1,6 @@
 """Health, readiness, metrics and request ids, through the real app."""
 
+import os
 import re
 
 import pytest
@@ -43,6 +44,45 @@ def test_readyz_is_503_when_the_schema_falls_behind(tmp_path, empty_database_url
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert "cache-api db upgrade" in response.json()["detail"]
+
+
+def test_readiness_checks_are_counted_by_answer(tmp_path, empty_database_url):
+    migrate.upgrade(empty_database_url)
+    app = create_app({"instance_path": tmp_path, "database_url": empty_database_url,
+                      "jwt_secret": SECRET})
+    with app.test_client() as client:
+        before = client.get("/metrics").text
+        client.get("/readyz")
+        migrate.downgrade(empty_database_url, "base")
+        client.get("/readyz")
+        client.get("/readyz")
+        after = client.get("/metrics").text
+    for ready, more in (("true", 1), ("false", 2)):
+        assert metric(after, "cache_readiness_checks_total", ready=ready) == (
+            metric(before, "cache_readiness_checks_total", ready=ready) + more)
+
+
+def test_metrics_answer_while_the_database_fails(tmp_path, empty_database_url, auth):
+    """A scrape during an outage must still carry the errors that tell of it."""
+    migrate.upgrade(empty_database_url)
+    app = create_app({"instance_path": tmp_path, "database_url": empty_database_url,
+                      "jwt_secret": SECRET})
+    with app.test_client() as client:
+        before = client.get("/metrics").text
+        migrate.downgrade(empty_database_url, "base")  # every table gone
+        failed = client.get(f"/cache/{DOMAIN}/ivrfallback/1", headers=auth)
+        response = client.get("/metrics")
+    assert failed.status_code == 503
+    assert response.status_code == 200
+    assert metric(response.text, "cache_database_errors_total") == (
+        metric(before, "cache_database_errors_total") + 1)
+    assert "cache_entries{" not in response.text
+    assert "cache_entries{" in before
+
+
+def test_metrics_give_the_serving_process_memory(client):
+    text = client.get("/metrics").text
+    assert metric(text, "cache_worker_resident_memory_bytes", pid=str(os.getpid())) > 1e6
 
 
 def test_metrics_count_requests_by_operation_and_status(client, auth):

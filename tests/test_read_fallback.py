@@ -10,6 +10,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import event, make_url, text
 
 from app import create_app
@@ -30,6 +31,14 @@ READS = {
     "decide": f"/platform/{DOMAIN}/ivrfallback/+4611/decision?outcome=timeout",
     "platform_siprec_get_status": f"/platform/{DOMAIN}/siprecfallback/+4622",
 }
+
+
+def replica_reads() -> list[float]:
+    """Reads the replica answered, lags observed, and lags observed over half a second."""
+    sample = REGISTRY.get_sample_value
+    return [sample("cache_replica_reads_total"), sample("cache_replica_read_lag_seconds_count"),
+            sample("cache_replica_read_lag_seconds_count")
+            - sample("cache_replica_read_lag_seconds_bucket", {"le": "0.5"})]
 
 
 @pytest.fixture
@@ -100,11 +109,13 @@ def test_reads_come_from_the_replica_while_the_primary_is_cut_and_go_back(app_wi
         assert all(r.status_code == 200 and "cache-stale" not in r.headers
                    for r in before.values()), before
 
+        counted = replica_reads()
         proxy.cut()
         timed = {}
         for name, path in READS.items():
             sent = time.monotonic()
             timed[name] = (client.get(path, headers=AUTH), time.monotonic() - sent)
+        counted = [now - then for now, then in zip(replica_reads(), counted)]
         write = client.post(ENTRY, json=calling(), headers=AUTH)
         ready = client.get("/readyz")
 
@@ -126,6 +137,8 @@ def test_reads_come_from_the_replica_while_the_primary_is_cut_and_go_back(app_wi
         assert response.json() == before[name].json(), name
         assert response.headers["cache-stale"] == "0", name
         assert seconds < 2, name
+    # For the alerts: every stale read counted, with its lag (0 here, not in recovery).
+    assert counted == [len(READS), len(READS), 0]
     assert write.status_code == 503
     assert write.headers["retry-after"].isdigit()
     assert write.headers["content-type"] == "application/problem+json"

@@ -10,6 +10,7 @@ import time
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -49,6 +50,10 @@ def hour_start(frozen_clock):
     """The clock at the start of an hour, so that a test's uses fall in one hour."""
     frozen_clock.now -= frozen_clock.now % HOUR_SECONDS
     return frozen_clock
+
+
+def flush_failures() -> float:
+    return REGISTRY.get_sample_value("cache_fallback_usage_flush_failures_total")
 
 
 @pytest.fixture
@@ -174,11 +179,14 @@ def test_a_failed_flush_keeps_the_tally_for_the_next(client, auth, platform_auth
     def unreachable():
         raise OperationalError("connect", {}, ConnectionRefusedError())
 
+    failures = flush_failures()
     with monkeypatch.context() as patched:
         patched.setattr(recorder.engine, "connect", unreachable)
         assert recorder.flush() == 0
+    assert flush_failures() == failures + 1  # for the alert
     client.get(f"{DECISION}?outcome=error", headers=platform_auth)
     assert recorder.flush() == 2  # a row per outcome
+    assert flush_failures() == failures + 1
     assert usage(engine)[0] == 2
 
 

@@ -1,8 +1,8 @@
 """Endpoints for operators and orchestrators, outside the public and platform specs."""
 
 from flask import Blueprint, Response, current_app
-from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy.exc import DBAPIError
+from prometheus_client import CONTENT_TYPE_LATEST, Counter
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app import clock
 from app.storage import migrate, store
@@ -16,6 +16,10 @@ blueprint = Blueprint("operations", __name__)
 # Answered on the event loop's thread (app/serving/bridge.py): alive even when every
 # handler thread waits on the database.
 LIVENESS_PATH = "/healthz"
+# A counter, not a 0/1 gauge: under gunicorn a gauge no check has set yet reads 0.
+READINESS_CHECKS = Counter(
+    "cache_readiness_checks_total", "GET /readyz answers, by whether it answered ready.", ["ready"]
+)
 
 
 @blueprint.get(LIVENESS_PATH)
@@ -26,6 +30,13 @@ def healthz():
 
 @blueprint.get("/readyz")
 def readyz():
+    """The readiness check, counted for /metrics."""
+    answer = _readiness()
+    READINESS_CHECKS.labels("true" if answer.status_code == 200 else "false").inc()
+    return answer
+
+
+def _readiness() -> Response:
     """Ready: the database answers and its schema is the one this code needs.
 
     With a replica, a server whose primary is gone is still ready when the replica
@@ -57,13 +68,18 @@ def readyz():
 
 @blueprint.get("/metrics")
 def metrics():
+    now = clock.now()
+    try:
+        entries = store.count_live_entries(session(), now)
+        expiring = store.count_live_entries(
+            session(), now, until=now + EXPIRING_SOON_DAYS * DAY_SECONDS
+        )
+    except SQLAlchemyError:
+        # A scrape during a database outage (or with no pooled connection free) still
+        # carries the request and error metrics that tell of it; only the counts are missing.
+        entries = expiring = {}
     return Response(
-        render_metrics(
-            lambda: store.count_live_entries(session(), clock.now()),
-            lambda: store.count_live_entries(
-                session(), clock.now(), until=clock.now() + EXPIRING_SOON_DAYS * DAY_SECONDS
-            ),
-        ),
+        render_metrics(lambda: entries, lambda: expiring),
         mimetype=None,
         content_type=CONTENT_TYPE_LATEST,
     )

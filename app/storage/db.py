@@ -14,6 +14,7 @@ import time
 import psycopg
 
 from flask import current_app, g
+from prometheus_client import Counter, Histogram
 from sqlalchemy import Engine, MetaData, String, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -62,6 +63,15 @@ REPLAY_LAG = text(
 )
 
 log = logging.getLogger(__name__)
+
+REPLICA_READS = Counter(
+    "cache_replica_reads_total", "Requests whose reads the replica answered (stale-marked)."
+)
+REPLICA_READ_LAG = Histogram(
+    "cache_replica_read_lag_seconds",
+    "The replica's replay lag as a read from it found it (what its answer may be missing).",
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600),
+)
 
 
 class Base(DeclarativeBase):
@@ -253,11 +263,16 @@ class Databases:
             self.mark_primary_down(context.original_exception)
 
     def replica_lag(self, replica_session: Session) -> str:
-        """The `Cache-Stale` value of an answer read from the replica: whole seconds, rounded up."""
+        """The `Cache-Stale` value of an answer read from the replica: whole seconds, rounded
+        up; the read and its lag are counted for /metrics."""
         in_recovery, lag = replica_session.execute(REPLAY_LAG).one()
+        REPLICA_READS.inc()
         if not in_recovery:
-            return "0"
-        return "unknown" if lag is None else str(max(0, math.ceil(lag)))
+            lag = 0.0
+        if lag is None:
+            return "unknown"
+        REPLICA_READ_LAG.observe(max(0.0, lag))
+        return str(max(0, math.ceil(lag)))
 
 
 def init_app(flask_app, url: str, read_url: str | None = None, pooler: str | None = None) -> None:

@@ -36,6 +36,10 @@ USAGE_ROWS_WRITTEN = Counter(
     "Use series rows written by the fallback-use accounting (one per entry, hour and "
     "outcome per flush).",
 )
+USAGE_FLUSH_FAILURES = Counter(
+    "cache_fallback_usage_flush_failures_total",
+    "Flushes of the fallback-use tally that failed; their entries are kept for the next.",
+)
 
 # A flush writes at most this many rows per transaction, with this pause between
 # transactions, so that call-time lookups and writes are not held up behind one long
@@ -146,6 +150,7 @@ class UsageRecorder:
                         self._stopped.wait(FLUSH_BATCH_PAUSE_SECONDS)
         except SQLAlchemyError as error:
             # The database's errors, and the pool's: no connection free in time.
+            USAGE_FLUSH_FAILURES.inc()
             orig = getattr(error, "orig", None)
             log.warning("fallback usage not written, kept for the next flush: %s",
                         orig.__class__.__name__ if orig else error.__class__.__name__)
@@ -177,4 +182,5 @@ class UsageRecorder:
             try:
                 self.flush()
             except Exception:  # noqa: BLE001 - the thread must outlive any one failure
+                USAGE_FLUSH_FAILURES.inc()
                 log.exception("fallback usage flush failed")
