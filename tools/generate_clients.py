@@ -176,9 +176,9 @@ def differences(fresh: Path, paths: list[Path]) -> list[str]:
         expected, committed = files_under(fresh, path), files_under(CLIENTS, path)
         for file in sorted(expected | committed):
             if file not in committed:
-                found.append(f"missing: clients/{file}")
+                found.append(f"generated but not committed: clients/{file}")
             elif file not in expected:
-                found.append(f"not generated: clients/{file}")
+                found.append(f"committed but no longer generated: clients/{file}")
             elif not filecmp.cmp(fresh / file, CLIENTS / file, shallow=False):
                 diff = difflib.unified_diff(
                     (CLIENTS / file).read_text().splitlines(),

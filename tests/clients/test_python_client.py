@@ -468,3 +468,10 @@ def test_an_answer_without_a_token_is_a_401_problem(connect):
     error = refused(lambda: ivr_fallback_list_numbers.sync(DOMAIN, client=connect(None)), 401)
 
     assert error.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_the_package_is_installed_with_its_own_version():
+    from importlib.metadata import version
+
+    assert version("cache-api-client") == cache_api_client.__version__
+    assert version("cache-api-client") != version("cache-api")

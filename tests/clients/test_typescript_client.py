@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from tests.live_server import ROOT
@@ -83,3 +84,36 @@ def test_it_runs_on_nodes_own_fetch_against_the_server(built, live_server, datab
     assert re.search(r"^ℹ pass 5$", result.stdout, re.MULTILINE), result.stdout
     # The retries test: a GET sent twice (retries: 1), a POST once.
     assert server_without_database.refusals() == 3
+
+
+def test_the_readme_example_runs_from_the_packed_package(built, live_server, database_url,
+                                                          tokens, tmp_path):
+    """`npm pack`, installed into an empty project, runs the README's example as written."""
+    packed = run("npm", "pack", "--pack-destination", str(tmp_path), "--loglevel=error")
+    assert packed.returncode == 0, packed.stdout + packed.stderr
+    [tarball] = tmp_path.glob("cache-api-client-*.tgz")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "newcomer", "type": "module"}\n')
+    installed = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", str(tarball)],
+        cwd=project, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_SECONDS)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    readme = (ROOT / "README.md").read_text()
+    example = re.search(r"^```ts\n(.*?)^```$", readme[readme.index("\n## Clients\n"):],
+                        re.MULTILINE | re.DOTALL)[1]
+    (project / "example.mjs").write_text(
+        "const TOKEN = process.env.TOKEN;\n"
+        + example.replace("http://127.0.0.1:8080", live_server.url))
+    token = tokens["read-write"]
+    httpx.post(f"{live_server.url}/cache/example.com/ivrfallback/+46701234567",
+               headers={"Authorization": f"Bearer {token}"},
+               json={"mode": "always", "command": {"action": {"type": "hangup"}}}
+               ).raise_for_status()
+
+    result = subprocess.run(["node", "example.mjs"], cwd=project, capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "TOKEN": token})
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    mode, ttl = result.stdout.split()
+    assert mode == "always" and int(ttl) > 0
