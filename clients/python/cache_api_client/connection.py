@@ -1,6 +1,7 @@
 """The client object every generated operation takes: base URL, token, retries, errors."""
 
 from collections.abc import Callable, Generator
+from typing import Any
 
 import httpx
 from attrs import define, field
@@ -8,6 +9,7 @@ from httpx_retries import Retry, RetryTransport
 
 from .client import AuthenticatedClient
 from .problems import araise_for_problem, raise_for_problem
+from .types import Response
 
 # Sending one of these again changes nothing the first did not, so a 503 (the cache's
 # database unreachable: nothing was done) may be retried. POST is never retried: a
@@ -43,12 +45,12 @@ class CacheClient(AuthenticatedClient):
 
     token: str | Callable[[], str] | None = field(kw_only=True)  # type: ignore[assignment]
     raise_on_unexpected_status: bool = field(default=True, kw_only=True)
-    _timeout: httpx.Timeout | None = field(  # type: ignore[assignment]
+    _timeout: httpx.Timeout | None = field(
         default=httpx.Timeout(10.0), kw_only=True, alias="timeout", converter=httpx.Timeout)
     retries: int = field(default=2, kw_only=True)
     max_retry_wait: float = field(default=30.0, kw_only=True)
 
-    def _client_arguments(self) -> dict:
+    def _client_arguments(self) -> dict[str, Any]:
         return {
             "base_url": self._base_url,
             "cookies": self._cookies,
@@ -99,6 +101,6 @@ class CacheClient(AuthenticatedClient):
             await self._async_client.aclose()
 
 
-def etag(response) -> str | None:
+def etag(response: Response[Any]) -> str | None:
     """The `ETag` of a `..._detailed` call's answer: the version to send in `If-Match`."""
     return response.headers.get("ETag")

@@ -33,7 +33,8 @@ class ProblemError(Exception):
     @property
     def etag(self) -> str | None:
         """The current version's `ETag` (sent with a 412 and some other answers)."""
-        return self.headers.get("ETag")
+        value: str | None = self.headers.get("ETag")
+        return value
 
     @property
     def fields(self) -> list[str]:
