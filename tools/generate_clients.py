@@ -1,6 +1,6 @@
 """Regenerate the official clients (clients/python, clients/typescript) from the specs.
 
-The three specs the server publishes (app.specs.bundle: the documents served at
+The three specs the server publishes (app.contract.specs.bundle: the documents served at
 /cache, /platform and /manage `/openapi.json`) are merged into one document,
 clients/openapi.json, each path under its base path and each operation tagged
 with its API's name, so that each generator makes one client of all three:
@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app import specs  # noqa: E402
+from app.contract import specs  # noqa: E402
 
 CLIENTS = ROOT / "clients"
 MERGED = Path("openapi.json")
