@@ -143,12 +143,22 @@ def test_set_entry(customer):
 @covers(ivr_fallback_get_entry)
 def test_get_entry(customer):
     body = settings(x_headers=models.HeaderMap.from_dict({"X-Fallback": "true"}))
+    body.command.phrases += [  # each kind of phrase, typed
+        models.GoogleTTSPhrase(
+            google_tts_parameters=models.GoogleTTSParameters.from_dict(
+                {"languageCode": "en-US", "text": "We are closed."}),
+            cache_time_to_live="86400", refresh_cache=False),
+        models.AwsTTSPhrase(
+            aws_tts_parameters=models.AwsTTSParameters.from_dict({"Text": "Goodbye."})),
+    ]
     ivr_fallback_set_entry.sync(DOMAIN, NUMBER, client=customer, body=body)
 
     entry = ivr_fallback_get_entry.sync(DOMAIN, NUMBER, client=customer)
 
     assert isinstance(entry, models.FallbackEntry)
     assert entry.data.mode == models.Mode.ONERROR
+    assert [type(phrase) for phrase in entry.data.command.phrases] == [
+        models.FilePhrase, models.GoogleTTSPhrase, models.AwsTTSPhrase]
     assert entry.data.command.to_dict() == body.command.to_dict()
     assert isinstance(entry.data.ttl, int)
     refused(lambda: ivr_fallback_get_entry.sync(DOMAIN, OTHER, client=customer), 404)
