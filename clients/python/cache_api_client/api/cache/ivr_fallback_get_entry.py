@@ -1,0 +1,207 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.fallback_entry import FallbackEntry
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    domain: str,
+    number: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/cache/{domain}/ivrfallback/{number}".format(
+            domain=quote(str(domain), safe=""),
+            number=quote(str(number), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> FallbackEntry | Problem | None:
+    if response.status_code == 200:
+        response_200 = FallbackEntry.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[FallbackEntry | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    domain: str,
+    number: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[FallbackEntry | Problem]:
+    """Query IVR fallback cache for configuration for a specific number
+
+     The number's unexpired fallback object: the `mode` and `command` as
+    posted, and `ttl`. An absent or expired number is a 404.
+
+    Args:
+        domain (str):
+        number (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[FallbackEntry | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        domain=domain,
+        number=number,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    domain: str,
+    number: str,
+    *,
+    client: AuthenticatedClient,
+) -> FallbackEntry | Problem | None:
+    """Query IVR fallback cache for configuration for a specific number
+
+     The number's unexpired fallback object: the `mode` and `command` as
+    posted, and `ttl`. An absent or expired number is a 404.
+
+    Args:
+        domain (str):
+        number (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        FallbackEntry | Problem
+    """
+
+    return sync_detailed(
+        domain=domain,
+        number=number,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    domain: str,
+    number: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[FallbackEntry | Problem]:
+    """Query IVR fallback cache for configuration for a specific number
+
+     The number's unexpired fallback object: the `mode` and `command` as
+    posted, and `ttl`. An absent or expired number is a 404.
+
+    Args:
+        domain (str):
+        number (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[FallbackEntry | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        domain=domain,
+        number=number,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    domain: str,
+    number: str,
+    *,
+    client: AuthenticatedClient,
+) -> FallbackEntry | Problem | None:
+    """Query IVR fallback cache for configuration for a specific number
+
+     The number's unexpired fallback object: the `mode` and `command` as
+    posted, and `ttl`. An absent or expired number is a 404.
+
+    Args:
+        domain (str):
+        number (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        FallbackEntry | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            domain=domain,
+            number=number,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,243 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.renew_settings import RenewSettings
+from ...models.renewed import Renewed
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    domain: str,
+    number: str,
+    *,
+    body: RenewSettings | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/manage/{domain}/ivrfallback/{number}/renew".format(
+            domain=quote(str(domain), safe=""),
+            number=quote(str(number), safe=""),
+        ),
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | Renewed | None:
+    if response.status_code == 200:
+        response_200 = Renewed.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | Renewed]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    domain: str,
+    number: str,
+    *,
+    client: AuthenticatedClient,
+    body: RenewSettings | Unset = UNSET,
+) -> Response[Problem | Renewed]:
+    """Set a new expiry of the number's IVR fallback without re-posting it
+
+     The entry's `mode` and `command` stay; its expiry becomes `expiration`
+    (default `HALF-YEAR`), as a new version (action `renew`). An absent or
+    expired entry is a 404. The body is optional.
+
+    Args:
+        domain (str):
+        number (str):
+        body (RenewSettings | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | Renewed]
+    """
+
+    kwargs = _get_kwargs(
+        domain=domain,
+        number=number,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    domain: str,
+    number: str,
+    *,
+    client: AuthenticatedClient,
+    body: RenewSettings | Unset = UNSET,
+) -> Problem | Renewed | None:
+    """Set a new expiry of the number's IVR fallback without re-posting it
+
+     The entry's `mode` and `command` stay; its expiry becomes `expiration`
+    (default `HALF-YEAR`), as a new version (action `renew`). An absent or
+    expired entry is a 404. The body is optional.
+
+    Args:
+        domain (str):
+        number (str):
+        body (RenewSettings | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | Renewed
+    """
+
+    return sync_detailed(
+        domain=domain,
+        number=number,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    domain: str,
+    number: str,
+    *,
+    client: AuthenticatedClient,
+    body: RenewSettings | Unset = UNSET,
+) -> Response[Problem | Renewed]:
+    """Set a new expiry of the number's IVR fallback without re-posting it
+
+     The entry's `mode` and `command` stay; its expiry becomes `expiration`
+    (default `HALF-YEAR`), as a new version (action `renew`). An absent or
+    expired entry is a 404. The body is optional.
+
+    Args:
+        domain (str):
+        number (str):
+        body (RenewSettings | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | Renewed]
+    """
+
+    kwargs = _get_kwargs(
+        domain=domain,
+        number=number,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    domain: str,
+    number: str,
+    *,
+    client: AuthenticatedClient,
+    body: RenewSettings | Unset = UNSET,
+) -> Problem | Renewed | None:
+    """Set a new expiry of the number's IVR fallback without re-posting it
+
+     The entry's `mode` and `command` stay; its expiry becomes `expiration`
+    (default `HALF-YEAR`), as a new version (action `renew`). An absent or
+    expired entry is a 404. The body is optional.
+
+    Args:
+        domain (str):
+        number (str):
+        body (RenewSettings | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | Renewed
+    """
+
+    return (
+        await asyncio_detailed(
+            domain=domain,
+            number=number,
+            client=client,
+            body=body,
+        )
+    ).parsed

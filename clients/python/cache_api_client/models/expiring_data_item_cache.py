@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class ExpiringDataItemCache(StrEnum):
+    IVR = "ivr"
+    SIPREC = "siprec"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class VersionModeType1(StrEnum):
+    ALWAYS = "always"
+    ONERROR = "onError"
+
+    def __str__(self) -> str:
+        return str(self.value)
