@@ -17,11 +17,12 @@ const SIP_FIELDS = [
   ["sipPAI", "P-Asserted-Identity (sipPAI)", null],
   ["sipRPID", "Remote-Party-ID (sipRPID)", null],
 ];
+// [field, legend, what one entry is called, the prefix its name must have]
 const MAPS = [
-  ["xHeaders", "X- headers (xHeaders)", "Header name", "X-"],
-  ["pHeaders", "P- headers (pHeaders)", "Header name", "P-"],
-  ["contactParameters", "Contact URI parameters (contactParameters)", "Parameter", ""],
-  ["contactUserParameters", "Contact user parameters (contactUserParameters)", "Parameter", ""],
+  ["xHeaders", "X- headers (xHeaders)", "X- header", "X-"],
+  ["pHeaders", "P- headers (pHeaders)", "P- header", "P-"],
+  ["contactParameters", "Contact URI parameters (contactParameters)", "Contact parameter", ""],
+  ["contactUserParameters", "Contact user parameters (contactUserParameters)", "Contact user parameter", ""],
 ];
 const PHRASE_KINDS = [
   ["file", "Recorded file"], ["google", "Google text-to-speech"], ["aws", "AWS Polly text-to-speech"],
@@ -205,22 +206,21 @@ export class FallbackForm {
     });
     const ring = h("input", { type: "text", inputmode: "numeric", value: model.action.maxRingTime,
       "data-path": "command.action.maxRingTime", "data-action": "maxRingTime" });
-    const maps = MAPS.map(([name, legend, keyLabel, prefix]) => group(legend,
+    const maps = MAPS.map(([name, legend, entry, prefix]) => group(legend,
       `command.action.${name}`,
       model.maps[name].map(([key, value], index) => h("div", { class: "row", "data-map": name },
-        field(`${keyLabel} ${index + 1}`, h("input", { type: "text", value: key, "data-role": "key",
-          "data-map-path": `command.action.${name}`, placeholder: prefix ? `${prefix}…` : null })),
-        field(`Value ${index + 1}`, h("input", { type: "text", value, "data-role": "value" })),
-        h("button", { type: "button", class: "secondary", "aria-label":
-          `Remove ${legend.split(" (")[0]} ${index + 1}`, onclick: rerender((m) => m.maps[name]
-          .splice(index, 1), `[data-add=${name}]`) }, "Remove"))),
+        field(`${entry} ${index + 1} name`, h("input", { type: "text", value: key, "data-role": "key",
+          "data-map-path": `command.action.${name}` })),
+        field(`${entry} ${index + 1} value`, h("input", { type: "text", value, "data-role": "value" })),
+        h("button", { type: "button", class: "secondary", "aria-label": `Remove ${entry} ${index + 1}`,
+          onclick: rerender((m) => m.maps[name].splice(index, 1), `[data-add=${name}]`) }, "Remove"))),
       h("button", { type: "button", class: "secondary", "data-add": name, onclick: rerender(
         (m) => m.maps[name].push([prefix, ""]),
-        `[data-map=${name}]:last-of-type [data-role=key]`) }, `Add ${keyLabel.toLowerCase()}`)));
+        `[data-map=${name}]:last-of-type [data-role=key]`) }, `Add ${entry}`)));
     const copy = group("Headers copied from the incoming call (copyHeaders)",
       "command.action.copyHeaders",
       model.copyHeaders.map((name, index) => h("div", { class: "row", "data-copy": "" },
-        field(`Header ${index + 1}`, h("input", { type: "text", value: name, "data-role": "copy",
+        field(`Copied header ${index + 1}`, h("input", { type: "text", value: name, "data-role": "copy",
           "data-path": `command.action.copyHeaders.${index}` })),
         h("button", { type: "button", class: "secondary", "aria-label": `Remove copied header ${index + 1}`,
           onclick: rerender((m) => m.copyHeaders.splice(index, 1), "[data-add=copy]") }, "Remove"))),

@@ -4,7 +4,7 @@
 
 import * as auth from "./auth.js";
 import { whenUnauthorized } from "./api.js";
-import { fill, h, say, status } from "./dom.js";
+import { fill, h, status } from "./dom.js";
 import * as numbers from "./pages/numbers.js";
 import * as number from "./pages/number.js";
 import * as expiring from "./pages/expiring.js";
@@ -149,19 +149,18 @@ whenUnauthorized(() => {
 });
 
 async function start() {
-  let config = { oidc: null };
+  let failure = null;
   try {
-    config = await (await fetch("config.json", { cache: "no-store" })).json();
+    const config = await (await fetch("config.json", { cache: "no-store" })).json();
     await auth.configure(config);
     const returnTo = await auth.completeSignIn();
-    if (returnTo !== null) location.replace(returnTo);
+    if (returnTo !== null) history.replaceState(null, "", returnTo);
   } catch (error) {
-    const notice = status("", "error");
-    say(notice, `Sign-in failed: ${error.message}`, "error");
-    main.prepend(notice);
+    failure = `Sign-in failed: ${error.message}`;
   }
   window.addEventListener("hashchange", show);
   await show();
+  if (failure) main.prepend(status(failure, "error"));
 }
 
 start();

@@ -4,6 +4,10 @@
 import { call, managePath } from "../api.js";
 import { field, h, say, status } from "../dom.js";
 
+// A dry run answers `written: false` for every entry; a valid one has this detail
+// (app/transfer.py): the only per-entry sign of validity the answer carries.
+const VALID_IN_DRY_RUN = "valid; not written (dry run)";
+
 export async function render(main, { domain, href }) {
   document.title = `Import and export · ${domain} · Cache console`;
   const exportNotice = status();
@@ -63,17 +67,19 @@ export async function render(main, { domain, href }) {
       say(importNotice, `Nothing imported: ${fields || error.message}`, "error");
       return;
     }
-    const done = data.results.filter((r) => r.written).length;
-    const verb = dryRun.checked ? "would be written" : "written";
+    const checking = dryRun.checked;
+    const fine = (result) => result.written || (checking && result.detail === VALID_IN_DRY_RUN);
+    const done = data.results.filter(fine).length;
+    const verb = checking ? "would be written" : "written";
     say(importNotice, `${done} of ${data.results.length} entries ${verb}${data.success ? "." : "; the others are refused, see below."}`,
       data.success ? "info" : "error");
     results.replaceChildren(h("div", { class: "scroll" }, h("table", {},
       h("caption", {}, "Each entry of the file, in its order"),
       h("thead", {}, h("tr", {}, ["Number", "Result"].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, data.results.map((result) => h("tr", { class: result.written ? "" : "refused" },
+      h("tbody", {}, data.results.map((result) => h("tr", { class: fine(result) ? "" : "refused" },
         h("td", {}, typeof result.number === "string" && result.written
           ? h("a", { href: href(domain, "numbers", result.number) }, result.number) : String(result.number ?? "—")),
-        h("td", {}, result.written ? verb : `refused: ${result.detail}`)))))));
+        h("td", {}, fine(result) ? verb : `refused: ${result.detail}`)))))));
   }
   return {};
 }
