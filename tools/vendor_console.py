@@ -51,14 +51,23 @@ def packed(package: dict, scratch: Path) -> tarfile.TarFile:
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     if shutil.which("npm") is None:
-        print("vendor_console: npm is not installed; the vendored files were not compared "
-              "with their npm packages")
+        print("SKIPPED: npm is not installed (apt-get install npm), so the console's vendored "
+              "files were not compared with their npm packages")
         return 0 if check else 1
     manifest = json.loads(MANIFEST.read_text())
     failures = []
     with tempfile.TemporaryDirectory() as scratch:
         for package in manifest["packages"]:
-            with packed(package, Path(scratch)) as tarball:
+            try:
+                tarball = packed(package, Path(scratch))
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+                # The registry cannot be reached: nothing to compare with (the test suite
+                # still checks the committed files against their recorded hashes).
+                print(f"SKIPPED: npm could not fetch {package['package']}@{package['version']} "
+                      f"({error.__class__.__name__}), so the console's vendored files were not "
+                      "compared with their npm packages")
+                return 0 if check else 1
+            with tarball:
                 for item in package["files"]:
                     published = tarball.extractfile(f"package/{item['from']}").read()
                     target = ROOT / item["to"]

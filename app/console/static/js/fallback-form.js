@@ -227,7 +227,7 @@ export class FallbackForm {
       h("button", { type: "button", class: "secondary", "data-add": "copy", onclick: rerender(
         (m) => m.copyHeaders.push(""), "[data-copy]:last-of-type input") }, "Add copied header"));
     const callPart = h("div", { "data-call": "", hidden: model.type !== "call" },
-      actionInputs, field("Max ring time, seconds (maxRingTime)", ring, "1 to 3600; empty: the platform's default"),
+      actionInputs[0], h("div", { class: "grid" }, actionInputs.slice(1)), field("Max ring time, seconds (maxRingTime)", ring, "1 to 3600; empty: the platform's default"),
       maps, copy);
     const phrases = group("Phrases played before the action (phrases)", "command.phrases",
       model.phrases.map((phrase, index) => this.phrase(phrase, index, rerender)),

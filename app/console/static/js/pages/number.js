@@ -20,7 +20,7 @@ export async function render(main, { domain, number, href, draft }) {
   const notice = status();
   const conflict = h("section", { id: "conflict", "aria-labelledby": "conflict-title", hidden: true });
   const form = new FallbackForm((model) => save(model));
-  const deleteButton = h("button", { type: "button", class: "secondary", onclick: () => remove() }, "Delete fallback");
+  const deleteButton = h("button", { type: "button", class: "danger", onclick: () => remove() }, "Delete fallback");
   const dryRun = dryRunSection(manage);
   const usage = h("section", { "aria-labelledby": "usage-title" });
   const historyList = h("div", { id: "history" });
@@ -34,7 +34,18 @@ export async function render(main, { domain, number, href, draft }) {
   main.append(
     h("p", {}, h("a", { href: href(domain, "numbers") }, `← ${domain}'s numbers`)),
     h("h1", {}, number),
-    summary, notice, conflict,
+    summary,
+    h("nav", { "aria-label": "On this page", class: "toc" }, h("ul", {},
+      [["form-title", "Fallback"], ["dry-run-title", "Dry run"], ["usage-title", "Usage"],
+        ["history-title", "History"], ["renew-title", "Renew"]].map(([id, text]) => h("li", {},
+        h("a", { href: `#${id}`, onclick: (event) => {
+          // The hash is the route: jump without changing it.
+          event.preventDefault();
+          const target = document.getElementById(id);
+          target.setAttribute("tabindex", "-1");
+          target.focus();
+        } }, text))))),
+    notice, conflict,
     h("section", { "aria-labelledby": "form-title" }, h("h2", { id: "form-title" }, "Fallback"),
       form.element, deleteButton),
     dryRun.element,
