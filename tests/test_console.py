@@ -140,8 +140,13 @@ def test_every_module_the_page_loads_exists():
         seen.add(module)
         assert module.is_file(), module
         source = module.read_text()
-        for target in re.findall(r'^\s*import [^;]*?from "(\.[^"]+)";', source, re.M | re.S):
+        for target in re.findall(r'^\s*import [^;]*?from "(\.[^"]+)";', source, re.M | re.S) \
+                + re.findall(r'import\("(\.[^"]+)"\)', source):
             pending.append((module.parent / target).resolve())
         for target in re.findall(r'loadScript\("([^"]+)"\)', source):
             assert (STATIC / target).is_file(), target
-    assert len(seen) == len(list((STATIC / "js").rglob("*.js")))
+    modules = {path.relative_to(STATIC).as_posix() for path in (STATIC / "js").rglob("*.js")}
+    assert {module.relative_to(STATIC).as_posix() for module in seen} == modules
+    # All preloaded at once, so that no module waits for the one importing it.
+    assert set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', index)) \
+        == modules - {"js/main.js"}

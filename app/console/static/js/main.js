@@ -5,13 +5,16 @@
 import * as auth from "./auth.js";
 import { whenUnauthorized } from "./api.js";
 import { fill, h, status } from "./dom.js";
-import * as numbers from "./pages/numbers.js";
-import * as number from "./pages/number.js";
-import * as expiring from "./pages/expiring.js";
-import * as siprec from "./pages/siprec.js";
-import * as transfer from "./pages/transfer.js";
 
-const PAGES = { numbers, expiring, siprec, transfer };
+// Each page's module, imported when first shown (index.html preloads them all at once,
+// so that none waits for another).
+const PAGES = {
+  numbers: () => import("./pages/numbers.js"),
+  number: () => import("./pages/number.js"),
+  expiring: () => import("./pages/expiring.js"),
+  siprec: () => import("./pages/siprec.js"),
+  transfer: () => import("./pages/transfer.js"),
+};
 const NAV = [["numbers", "Numbers"], ["expiring", "Expiring soon"], ["siprec", "SIPRec"],
   ["transfer", "Import and export"]];
 const main = document.getElementById("main");
@@ -125,15 +128,17 @@ async function show() {
     return;
   }
   renderNav(domain);
-  const module = numberValue !== null && page === "numbers" ? number : PAGES[page];
-  if (!module) {
+  const load = numberValue !== null && page === "numbers" ? PAGES.number
+    : page !== "number" && PAGES[page];
+  if (!load) {
     location.replace(href(domain, "numbers"));
     return;
   }
   const context = { domain, number: numberValue, href, draft: auth.takeDraft(location.hash) };
   current = {};
-  main.replaceChildren();
   try {
+    const module = await load();
+    main.replaceChildren();
     current = (await module.render(main, context)) || {};
   } catch (error) {
     main.append(status(error.message, "error"));
