@@ -19,7 +19,7 @@ from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from app import api
+from app import api, console
 from app.api import operations
 from app.contract import errors, security, specs
 from app.storage import db, migrate  # noqa: E402
@@ -118,6 +118,7 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     errors.register(connexion_app)
     flask_app.register_blueprint(operations.blueprint)
     flask_app.register_blueprint(specs.blueprint(documents))
+    flask_app.register_blueprint(console.blueprint(settings))
     if settings.purge_interval > 0:
         flask_app.extensions["cache_purge"] = PurgeSchedule(
             db.engine_of(flask_app), settings.purge_interval,

@@ -16,6 +16,8 @@ DATABASE_FILE_NAME = "cache.sqlite3"
 # The connection poolers whose transaction mode the database layer knows how to use.
 POOLERS = ("pgbouncer",)
 SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# Which of the OpenID provider's tokens the console sends to the API as its bearer token.
+CONSOLE_TOKENS = ("access_token", "id_token")
 
 
 def default_instance_path() -> Path:
@@ -81,6 +83,15 @@ class Settings:
     database_read_url: str | None = None
     # "pgbouncer": the database URLs are a PgBouncer in transaction pooling mode.
     database_pooler: str | None = None
+    # The console's OpenID Connect sign-in (app/console): the provider's issuer URL and the
+    # console's client id there; unset, the console asks for a pasted token instead.
+    console_oidc_issuer: str | None = None
+    console_oidc_client_id: str | None = None
+    # The scopes the console asks the provider for, and which of its tokens is the API's
+    # bearer token: "access_token" (a JWT access token, as most providers issue for an
+    # API audience) or "id_token" (providers whose access tokens are opaque).
+    console_oidc_scope: str = "openid"
+    console_oidc_token: str = "access_token"
 
     @property
     def uses_jwks(self) -> bool:
@@ -118,6 +129,10 @@ class Settings:
             jwks_fetch_timeout=_seconds(env, "CACHE_JWT_JWKS_TIMEOUT_SECONDS", 5),
             jwks_refresh_cooldown=_seconds(env, "CACHE_JWT_JWKS_COOLDOWN_SECONDS", 30),
             usage_days=_positive_int(env, "CACHE_USAGE_DAYS", 90),
+            console_oidc_issuer=_text(env, "CACHE_CONSOLE_OIDC_ISSUER"),
+            console_oidc_client_id=_text(env, "CACHE_CONSOLE_OIDC_CLIENT_ID"),
+            console_oidc_scope=_text(env, "CACHE_CONSOLE_OIDC_SCOPE") or "openid",
+            console_oidc_token=_text(env, "CACHE_CONSOLE_OIDC_TOKEN") or "access_token",
             cors_origins=tuple(
                 origin.strip()
                 for origin in (env.get("CACHE_CORS_ORIGINS") or "*").split(",")
@@ -146,6 +161,22 @@ class Settings:
                         f"{name} must be a PostgreSQL URL when CACHE_DATABASE_READ_URL or "
                         "CACHE_DATABASE_POOLER is set"
                     )
+        if bool(settings.console_oidc_issuer) != bool(settings.console_oidc_client_id):
+            raise ConfigurationError(
+                "CACHE_CONSOLE_OIDC_ISSUER and CACHE_CONSOLE_OIDC_CLIENT_ID are set together "
+                "or not at all"
+            )
+        if settings.console_oidc_issuer and not re.fullmatch(
+                r"https?://[^/?#\s]+(/[^?#\s]*)?", settings.console_oidc_issuer):
+            raise ConfigurationError(
+                "CACHE_CONSOLE_OIDC_ISSUER must be an http(s) URL without query or fragment, "
+                f"not {settings.console_oidc_issuer!r}"
+            )
+        if settings.console_oidc_token not in CONSOLE_TOKENS:
+            raise ConfigurationError(
+                f"CACHE_CONSOLE_OIDC_TOKEN must be one of {', '.join(CONSOLE_TOKENS)}, "
+                f"not {settings.console_oidc_token!r}"
+            )
         if not settings.uses_jwks and not settings.jwt_secret:
             settings = dataclasses.replace(
                 settings, jwt_secret=development_secret(instance_path)
@@ -174,6 +205,10 @@ def trusted_proxies(env=None) -> list[str]:
                 f"10.0.0.5 or 10.0.0.0/24) of the proxies in front, not {entry!r}"
             ) from None
     return proxies
+
+
+def _text(env, name: str) -> str | None:
+    return (env.get(name) or "").strip() or None
 
 
 def _positive_int(env, name: str, default: int) -> int:

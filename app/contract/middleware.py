@@ -22,8 +22,9 @@ IMPORT_PATH = re.compile(r"/manage/[^/]+/ivrfallback/import")
 JSON_MEDIA_TYPE = b"application/json"
 # Response headers a page on another origin may read (beside the CORS-safelisted ones).
 EXPOSED_HEADERS = "X-Request-ID, WWW-Authenticate, Retry-After, Cache-Stale, ETag"
-# The one path that may end with a slash: a Swagger UI index page (`/cache/ui/`).
-SWAGGER_UI_INDEX = re.compile(r"/[a-z]+/ui/")
+# The paths that may end with a slash: a Swagger UI index page (`/cache/ui/`) and the
+# console's (`/console/`).
+INDEX_PAGES = re.compile(r"/[a-z]+/ui/|/console/")
 # RFC 3986, 2.3: a %XX of one of these means the character itself, so a proxy may
 # decode it and route or filter the path differently from this service (`/%6Detrics`
 # would pass a proxy's rule for `/metrics` and reach it here). Not the dot: `%2E` is how
@@ -152,7 +153,8 @@ class RequestGuard:
         Starlette redirects `/cache` to `/cache/` with an absolute URL built from the
         Host header (another site, to a client or a cache that trusts it), and
         Werkzeug's redirects lose their Location in the error handlers. The only
-        redirect sent is Swagger UI's own, from `/cache/ui` to `/cache/ui/`.
+        redirects sent are Swagger UI's own, from `/cache/ui` to `/cache/ui/`, and the
+        console's, from `/console` to `/console/`.
         """
         replaced = False
 
@@ -193,7 +195,7 @@ def path_refusal(path: str, raw_path: bytes) -> str | None:
         # Flask merges the slashes where Starlette does not (a 500), and `//metrics`
         # is not `/metrics` to a proxy that keeps it from the public.
         return "The path has an empty segment (a repeated slash)."
-    if path.endswith("/") and path != "/" and not SWAGGER_UI_INDEX.fullmatch(path):
+    if path.endswith("/") and path != "/" and not INDEX_PAGES.fullmatch(path):
         # Starlette would redirect, to the host the Host header names.
         return "The path ends with a slash."
     for escape in PERCENT_ESCAPE.finditer(raw_path):

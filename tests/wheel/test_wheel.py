@@ -84,7 +84,7 @@ def checkout_files(folder: str, pattern: str) -> set[str]:
             if "__pycache__" not in path.parts}
 
 
-def test_wheel_holds_the_package_its_specs_and_migrations_and_nothing_else(dist):
+def test_wheel_holds_the_package_its_specs_migrations_and_console_and_nothing_else(dist):
     names = set(zipfile.ZipFile(wheel_of(dist)).namelist())
     info = f"cache_api-{VERSION}.dist-info"
 
@@ -96,9 +96,13 @@ def test_wheel_holds_the_package_its_specs_and_migrations_and_nothing_else(dist)
         | {f"app/{name}" for name in checkout_files("openapi", "*.yaml")}
         | {f"app/{name}" for name in checkout_files("migrations", "*.py")}
         | {"app/migrations/script.py.mako", "wsgi.py"}
+        # The console's static files, vendored libraries and licences included.
+        | {name for name in checkout_files("app/console/static", "*") if (ROOT / name).is_file()}
     )
     assert {name for name in names if not name.startswith(info)} == expected
-    assert {"app/openapi/cache.yaml", "app/migrations/versions/0001_initial.py"} <= names
+    assert {"app/openapi/cache.yaml", "app/migrations/versions/0001_initial.py",
+            "app/console/static/index.html", "app/console/static/vendor/oidc-client-ts.min.js",
+            "app/console/static/vendor/oidc-client-ts.LICENSE.txt"} <= names
 
 
 def test_sdist_holds_what_the_wheel_is_built_from_and_no_tests(dist):
@@ -147,10 +151,16 @@ def test_installed_wheel_migrates_and_serves_under_gunicorn_outside_the_checkout
     with server:
         posted = httpx.post(server.url + entry, json=body, headers=bearer(token))
         read = httpx.get(server.url + entry, headers=bearer(token))
+        console = httpx.get(server.url + "/console/")
+        console_style = httpx.get(server.url + "/console/vendor/pico.classless.min.css")
         metrics = httpx.get(server.url + "/metrics").text
     assert server.process.returncode == 0
     assert posted.json() == {"success": True}
     assert read.status_code == 200 and read.json()["data"]["command"] == body["command"]
+    # The console's files come from the installed package.
+    assert console.status_code == 200 and '<script type="module" src="js/main.js">' in console.text
+    assert console_style.content == (
+        ROOT / "app/console/static/vendor/pico.classless.min.css").read_bytes()
     # Counted over both workers, whichever answered (the metrics folder was set in time).
     for operation in ("set_entry", "get_entry"):
         assert f'operation="app.api.ivr_fallback.{operation}"' in metrics
