@@ -8,6 +8,8 @@ from .bulk_result import BulkResult
 from .bulk_results import BulkResults
 from .decision import Decision
 from .decision_reason import DecisionReason
+from .domain_usage import DomainUsage
+from .domain_usage_top_item import DomainUsageTopItem
 from .dry_run import DryRun
 from .expiration_period import ExpirationPeriod
 from .expiring import Expiring
@@ -29,6 +31,8 @@ from .import_document import ImportDocument
 from .import_results import ImportResults
 from .import_results_results_item import ImportResultsResultsItem
 from .ivr_fallback_set_entry_if_none_match import IvrFallbackSetEntryIfNoneMatch
+from .manage_ivr_usage_bucket import ManageIvrUsageBucket
+from .manage_usage_domain_usage_bucket import ManageUsageDomainUsageBucket
 from .mode import Mode
 from .number_list import NumberList
 from .outcome import Outcome
@@ -51,6 +55,8 @@ from .siprec_settings import SiprecSettings
 from .siprec_status import SiprecStatus
 from .success import Success
 from .usage import Usage
+from .usage_bucket import UsageBucket
+from .usage_bucket_outcomes import UsageBucketOutcomes
 from .usage_last_outcome_type_1 import UsageLastOutcomeType1
 from .usage_last_outcome_type_2_type_1 import UsageLastOutcomeType2Type1
 from .usage_last_outcome_type_3_type_1 import UsageLastOutcomeType3Type1
@@ -70,6 +76,8 @@ __all__ = (
     "BulkResults",
     "Decision",
     "DecisionReason",
+    "DomainUsage",
+    "DomainUsageTopItem",
     "DryRun",
     "ExpirationPeriod",
     "Expiring",
@@ -91,6 +99,8 @@ __all__ = (
     "ImportResults",
     "ImportResultsResultsItem",
     "IvrFallbackSetEntryIfNoneMatch",
+    "ManageIvrUsageBucket",
+    "ManageUsageDomainUsageBucket",
     "Mode",
     "NumberList",
     "Outcome",
@@ -113,6 +123,8 @@ __all__ = (
     "SipRequestType0Method",
     "Success",
     "Usage",
+    "UsageBucket",
+    "UsageBucketOutcomes",
     "UsageLastOutcomeType1",
     "UsageLastOutcomeType2Type1",
     "UsageLastOutcomeType3Type1",

@@ -14,7 +14,8 @@ class ImportDocument:
     Attributes:
         entries (list[Any]): 1 to 10,000 entries, each `{"number", "mode", "command"}` with
             `ttl` or `expiration` (default `HALF-YEAR`), judged one by one
-            by the rules of the public POST (`FallbackSettings`); an entry
+            by the rules of the public POST (`FallbackSettings` and its body
+            limit); an entry
             that is not even an object is refused alone too.
     """
 

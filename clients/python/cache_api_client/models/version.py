@@ -23,7 +23,8 @@ class Version:
     Attributes:
         version (int):
         at (int): Unix seconds.
-        by (None | str): The token's `sub`; null for a token without one.
+        by (None | str): The token's `sub` (1 to 255 characters; a token whose `sub` is anything else is refused with
+            401); null for a token without one. No other claim (`uid` included) names the writer.
         action (VersionAction):
         mode (None | VersionModeType1 | VersionModeType2Type1 | VersionModeType3Type1): The entry's mode after the
             change; null after a delete.

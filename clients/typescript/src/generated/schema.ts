@@ -303,12 +303,19 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * How often the platform applied the number's fallback
+         * How often the platform applied the number's fallback, and when
          * @description Counted for each call-time decision that applied the entry: how many,
          *     when last (unix seconds) and for which outcome. Counts may lag a few
          *     seconds behind the calls. An entry never used has count 0 and nulls;
          *     replacing a live entry keeps its counts; a deleted or expired entry
-         *     has none (404).
+         *     has none (404), and a new entry of the number starts from none.
+         *
+         *     With `from` and `to` the answer also carries `series`: the entry's
+         *     use per `bucket` (UTC hour, the default, or day) in the hours that
+         *     overlap `[from, to)`, oldest first, one item per bucket that holds
+         *     any use, with only the outcomes that occurred. `from` must be before
+         *     `to`, at most 90 days apart; the series keeps 90 days by default
+         *     (`CACHE_USAGE_DAYS`), and `count` counts older use too.
          */
         get: operations["manage_ivr.usage"];
         put?: never;
@@ -316,6 +323,38 @@ export interface paths {
         delete?: never;
         /** CORS preflight for the usage */
         options: operations["preflight.manage_usage"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/manage/{domain}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's domain, a DNS name; compared case-insensitively.
+                 * @example example.com
+                 */
+                domain: components["parameters"]["domain"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The domain's fallback use per hour or day, and its numbers used most
+         * @description Every IVR fallback of the domain applied at call time in the hours
+         *     that overlap `[from, to)`: `series` per `bucket` (UTC hour, the
+         *     default, or day) as in an entry's usage, and `top`, the (at most 20)
+         *     numbers used most in the range, most first (then by number). Use of
+         *     entries deleted since stays here. Use reaches this answer within a few
+         *     seconds and is kept for 90 days by default (`CACHE_USAGE_DAYS`).
+         */
+        get: operations["manage_usage.domain_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight for the domain's use */
+        options: operations["preflight.manage_domain_usage"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -545,11 +584,16 @@ export interface paths {
          * @description Each entry is what the public POST takes (`mode`, `command`, and
          *     `expiration` under the same rules) plus its `number`; an exported
          *     entry's `ttl` (an absolute expiry) may stand for `expiration`. Each is
-         *     judged by the public POST's rules and reported in the order sent: a
-         *     refused entry says which field is wrong in `detail` while the others
-         *     are written (each as a new version, action `import`). A number listed
-         *     twice is written once, as its last entry. `success` is true when every
-         *     entry was written (with `dryRun`, when every entry is valid).
+         *     judged by every rule of the public POST and reported in the order sent:
+         *     a refused entry says which field is wrong in `detail` while the others
+         *     are written (each as a new version, action `import`). The rules include
+         *     the POST's body limit (64 KiB): an entry's `mode`, `command` and
+         *     expiry, in compact JSON, must fit in it. Of a number listed more than
+         *     once, the last entry counts: it is written if it is valid, and nothing
+         *     is written for the number if it is refused; each earlier entry is not
+         *     written and says `number: listed again as item N` (items counted from
+         *     0). `success` is true when every entry was written (with `dryRun`, when
+         *     every entry is valid).
          *
          *     Up to 10,000 entries and 8 MiB; `cache-api import --domain D FILE`
          *     takes files of any size. Entries are written in transactions of 250,
@@ -866,10 +910,52 @@ export interface components {
              */
             lastUsedAt: number | null;
             /**
-             * @description The outcome of the last call it applied to; null if never.
+             * @description The outcome of the last call it applied to; null if never. Of calls in
+             *     the same second with different outcomes, any one may be the last.
              * @enum {string|null}
              */
             lastOutcome: "not-asked" | "answered" | "timeout" | "error" | "unreachable" | "invalid" | null;
+            series?: components["schemas"]["UsageSeries"];
+        };
+        /**
+         * Format: int64
+         * @description Unix seconds (up to the end of year 9999).
+         */
+        RangeTime: number;
+        /** @description One item per bucket that holds any use, oldest first. */
+        UsageSeries: components["schemas"]["UsageBucket"][];
+        UsageBucket: {
+            /**
+             * Format: int64
+             * @description The bucket's start (a UTC hour or day), unix seconds.
+             */
+            at: number;
+            /** Format: int64 */
+            count: number;
+            /** @description The count per outcome; only the outcomes that occurred. */
+            outcomes: {
+                /** Format: int64 */
+                "not-asked"?: number;
+                /** Format: int64 */
+                answered?: number;
+                /** Format: int64 */
+                timeout?: number;
+                /** Format: int64 */
+                error?: number;
+                /** Format: int64 */
+                unreachable?: number;
+                /** Format: int64 */
+                invalid?: number;
+            };
+        };
+        DomainUsage: {
+            series: components["schemas"]["UsageSeries"];
+            /** @description The numbers used most in the range, most first (then by number). */
+            top: {
+                number: string;
+                /** Format: int64 */
+                count: number;
+            }[];
         };
         History: {
             data: components["schemas"]["Version"][];
@@ -878,7 +964,7 @@ export interface components {
         Version: {
             version: number;
             at: components["schemas"]["Timestamp"];
-            /** @description The token's `sub`; null for a token without one. */
+            /** @description The token's `sub` (1 to 255 characters; a token whose `sub` is anything else is refused with 401); null for a token without one. No other claim (`uid` included) names the writer. */
             by: string | null;
             /** @enum {string} */
             action: "set" | "delete" | "restore" | "renew" | "import";
@@ -935,7 +1021,8 @@ export interface components {
             /**
              * @description 1 to 10,000 entries, each `{"number", "mode", "command"}` with
              *     `ttl` or `expiration` (default `HALF-YEAR`), judged one by one
-             *     by the rules of the public POST (`FallbackSettings`); an entry
+             *     by the rules of the public POST (`FallbackSettings` and its body
+             *     limit); an entry
              *     that is not even an object is refused alone too.
              */
             entries: unknown[];
@@ -1098,7 +1185,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request body is not `application/json`. */
+        /**
+         * @description The request body is not sent as `application/json` (in any case of
+         *     letters), or is sent without a Content-Type, or in a charset other than
+         *     UTF-8.
+         */
         UnsupportedMediaType: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -1195,6 +1286,22 @@ export interface components {
         "If-Match": string;
         /** @description Optional, only `*`: create only; 412 if the number has a fallback object. */
         "If-None-Match": "*";
+        /**
+         * @description The range's start, unix seconds (with `to`): the series covers the
+         *     hours that overlap `[from, to)`.
+         * @example 1767218400
+         */
+        usageFrom: components["schemas"]["RangeTime"];
+        /**
+         * @description The range's end, unix seconds, after `from` and at most 90 days after it.
+         * @example 1767232800
+         */
+        usageTo: components["schemas"]["RangeTime"];
+        /**
+         * @description The series' step: `hour` (UTC, the default) or `day` (UTC).
+         * @example hour
+         */
+        usageBucket: "hour" | "day";
     };
     requestBodies: never;
     headers: {
@@ -1893,7 +2000,24 @@ export interface operations {
     };
     "manage_ivr.usage": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The range's start, unix seconds (with `to`): the series covers the
+                 *     hours that overlap `[from, to)`.
+                 * @example 1767218400
+                 */
+                from?: components["parameters"]["usageFrom"];
+                /**
+                 * @description The range's end, unix seconds, after `from` and at most 90 days after it.
+                 * @example 1767232800
+                 */
+                to?: components["parameters"]["usageTo"];
+                /**
+                 * @description The series' step: `hour` (UTC, the default) or `day` (UTC).
+                 * @example hour
+                 */
+                bucket?: components["parameters"]["usageBucket"];
+            };
             header?: never;
             path: {
                 /**
@@ -1945,6 +2069,72 @@ export interface operations {
                  * @example +46701234567
                  */
                 number: components["parameters"]["number"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    "manage_usage.domain_usage": {
+        parameters: {
+            query: {
+                /**
+                 * @description The range's start, unix seconds.
+                 * @example 1767139200
+                 */
+                from: components["schemas"]["RangeTime"];
+                /**
+                 * @description The range's end, unix seconds, after `from` and at most 90 days after it.
+                 * @example 1767312000
+                 */
+                to: components["schemas"]["RangeTime"];
+                /**
+                 * @description The series' step: `hour` (UTC, the default) or `day` (UTC).
+                 * @example hour
+                 */
+                bucket?: components["parameters"]["usageBucket"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's domain, a DNS name; compared case-insensitively.
+                 * @example example.com
+                 */
+                domain: components["parameters"]["domain"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The domain's use in the range. */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainUsage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "preflight.manage_domain_usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's domain, a DNS name; compared case-insensitively.
+                 * @example example.com
+                 */
+                domain: components["parameters"]["domain"];
             };
             cookie?: never;
         };
@@ -2433,7 +2623,7 @@ export interface operations {
                  *         {
                  *           "number": "+46707654321",
                  *           "mode": "always",
-                 *           "ttl": 1782950400,
+                 *           "ttl": 2051222400,
                  *           "command": {
                  *             "action": {
                  *               "type": "hangup"

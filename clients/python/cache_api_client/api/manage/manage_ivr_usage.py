@@ -6,15 +6,34 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.manage_ivr_usage_bucket import ManageIvrUsageBucket
 from ...models.problem import Problem
 from ...models.usage import Usage
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     domain: str,
     number: str,
+    *,
+    from_: int | Unset = UNSET,
+    to: int | Unset = UNSET,
+    bucket: ManageIvrUsageBucket | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["from"] = from_
+
+    params["to"] = to
+
+    json_bucket: str | Unset = UNSET
+    if not isinstance(bucket, Unset):
+        json_bucket = bucket.value
+
+    params["bucket"] = json_bucket
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,6 +41,7 @@ def _get_kwargs(
             domain=quote(str(domain), safe=""),
             number=quote(str(number), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -82,18 +102,31 @@ def sync_detailed(
     number: str,
     *,
     client: AuthenticatedClient,
+    from_: int | Unset = UNSET,
+    to: int | Unset = UNSET,
+    bucket: ManageIvrUsageBucket | Unset = UNSET,
 ) -> Response[Problem | Usage]:
-    """How often the platform applied the number's fallback
+    """How often the platform applied the number's fallback, and when
 
      Counted for each call-time decision that applied the entry: how many,
     when last (unix seconds) and for which outcome. Counts may lag a few
     seconds behind the calls. An entry never used has count 0 and nulls;
     replacing a live entry keeps its counts; a deleted or expired entry
-    has none (404).
+    has none (404), and a new entry of the number starts from none.
+
+    With `from` and `to` the answer also carries `series`: the entry's
+    use per `bucket` (UTC hour, the default, or day) in the hours that
+    overlap `[from, to)`, oldest first, one item per bucket that holds
+    any use, with only the outcomes that occurred. `from` must be before
+    `to`, at most 90 days apart; the series keeps 90 days by default
+    (`CACHE_USAGE_DAYS`), and `count` counts older use too.
 
     Args:
         domain (str):
         number (str):
+        from_ (int | Unset): Unix seconds (up to the end of year 9999).
+        to (int | Unset): Unix seconds (up to the end of year 9999).
+        bucket (ManageIvrUsageBucket | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -106,6 +139,9 @@ def sync_detailed(
     kwargs = _get_kwargs(
         domain=domain,
         number=number,
+        from_=from_,
+        to=to,
+        bucket=bucket,
     )
 
     response = client.get_httpx_client().request(
@@ -120,18 +156,31 @@ def sync(
     number: str,
     *,
     client: AuthenticatedClient,
+    from_: int | Unset = UNSET,
+    to: int | Unset = UNSET,
+    bucket: ManageIvrUsageBucket | Unset = UNSET,
 ) -> Problem | Usage | None:
-    """How often the platform applied the number's fallback
+    """How often the platform applied the number's fallback, and when
 
      Counted for each call-time decision that applied the entry: how many,
     when last (unix seconds) and for which outcome. Counts may lag a few
     seconds behind the calls. An entry never used has count 0 and nulls;
     replacing a live entry keeps its counts; a deleted or expired entry
-    has none (404).
+    has none (404), and a new entry of the number starts from none.
+
+    With `from` and `to` the answer also carries `series`: the entry's
+    use per `bucket` (UTC hour, the default, or day) in the hours that
+    overlap `[from, to)`, oldest first, one item per bucket that holds
+    any use, with only the outcomes that occurred. `from` must be before
+    `to`, at most 90 days apart; the series keeps 90 days by default
+    (`CACHE_USAGE_DAYS`), and `count` counts older use too.
 
     Args:
         domain (str):
         number (str):
+        from_ (int | Unset): Unix seconds (up to the end of year 9999).
+        to (int | Unset): Unix seconds (up to the end of year 9999).
+        bucket (ManageIvrUsageBucket | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -145,6 +194,9 @@ def sync(
         domain=domain,
         number=number,
         client=client,
+        from_=from_,
+        to=to,
+        bucket=bucket,
     ).parsed
 
 
@@ -153,18 +205,31 @@ async def asyncio_detailed(
     number: str,
     *,
     client: AuthenticatedClient,
+    from_: int | Unset = UNSET,
+    to: int | Unset = UNSET,
+    bucket: ManageIvrUsageBucket | Unset = UNSET,
 ) -> Response[Problem | Usage]:
-    """How often the platform applied the number's fallback
+    """How often the platform applied the number's fallback, and when
 
      Counted for each call-time decision that applied the entry: how many,
     when last (unix seconds) and for which outcome. Counts may lag a few
     seconds behind the calls. An entry never used has count 0 and nulls;
     replacing a live entry keeps its counts; a deleted or expired entry
-    has none (404).
+    has none (404), and a new entry of the number starts from none.
+
+    With `from` and `to` the answer also carries `series`: the entry's
+    use per `bucket` (UTC hour, the default, or day) in the hours that
+    overlap `[from, to)`, oldest first, one item per bucket that holds
+    any use, with only the outcomes that occurred. `from` must be before
+    `to`, at most 90 days apart; the series keeps 90 days by default
+    (`CACHE_USAGE_DAYS`), and `count` counts older use too.
 
     Args:
         domain (str):
         number (str):
+        from_ (int | Unset): Unix seconds (up to the end of year 9999).
+        to (int | Unset): Unix seconds (up to the end of year 9999).
+        bucket (ManageIvrUsageBucket | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,6 +242,9 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         domain=domain,
         number=number,
+        from_=from_,
+        to=to,
+        bucket=bucket,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -189,18 +257,31 @@ async def asyncio(
     number: str,
     *,
     client: AuthenticatedClient,
+    from_: int | Unset = UNSET,
+    to: int | Unset = UNSET,
+    bucket: ManageIvrUsageBucket | Unset = UNSET,
 ) -> Problem | Usage | None:
-    """How often the platform applied the number's fallback
+    """How often the platform applied the number's fallback, and when
 
      Counted for each call-time decision that applied the entry: how many,
     when last (unix seconds) and for which outcome. Counts may lag a few
     seconds behind the calls. An entry never used has count 0 and nulls;
     replacing a live entry keeps its counts; a deleted or expired entry
-    has none (404).
+    has none (404), and a new entry of the number starts from none.
+
+    With `from` and `to` the answer also carries `series`: the entry's
+    use per `bucket` (UTC hour, the default, or day) in the hours that
+    overlap `[from, to)`, oldest first, one item per bucket that holds
+    any use, with only the outcomes that occurred. `from` must be before
+    `to`, at most 90 days apart; the series keeps 90 days by default
+    (`CACHE_USAGE_DAYS`), and `count` counts older use too.
 
     Args:
         domain (str):
         number (str):
+        from_ (int | Unset): Unix seconds (up to the end of year 9999).
+        to (int | Unset): Unix seconds (up to the end of year 9999).
+        bucket (ManageIvrUsageBucket | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -215,5 +296,8 @@ async def asyncio(
             domain=domain,
             number=number,
             client=client,
+            from_=from_,
+            to=to,
+            bucket=bucket,
         )
     ).parsed

@@ -109,11 +109,16 @@ def sync_detailed(
      Each entry is what the public POST takes (`mode`, `command`, and
     `expiration` under the same rules) plus its `number`; an exported
     entry's `ttl` (an absolute expiry) may stand for `expiration`. Each is
-    judged by the public POST's rules and reported in the order sent: a
-    refused entry says which field is wrong in `detail` while the others
-    are written (each as a new version, action `import`). A number listed
-    twice is written once, as its last entry. `success` is true when every
-    entry was written (with `dryRun`, when every entry is valid).
+    judged by every rule of the public POST and reported in the order sent:
+    a refused entry says which field is wrong in `detail` while the others
+    are written (each as a new version, action `import`). The rules include
+    the POST's body limit (64 KiB): an entry's `mode`, `command` and
+    expiry, in compact JSON, must fit in it. Of a number listed more than
+    once, the last entry counts: it is written if it is valid, and nothing
+    is written for the number if it is refused; each earlier entry is not
+    written and says `number: listed again as item N` (items counted from
+    0). `success` is true when every entry was written (with `dryRun`, when
+    every entry is valid).
 
     Up to 10,000 entries and 8 MiB; `cache-api import --domain D FILE`
     takes files of any size. Entries are written in transactions of 250,
@@ -158,11 +163,16 @@ def sync(
      Each entry is what the public POST takes (`mode`, `command`, and
     `expiration` under the same rules) plus its `number`; an exported
     entry's `ttl` (an absolute expiry) may stand for `expiration`. Each is
-    judged by the public POST's rules and reported in the order sent: a
-    refused entry says which field is wrong in `detail` while the others
-    are written (each as a new version, action `import`). A number listed
-    twice is written once, as its last entry. `success` is true when every
-    entry was written (with `dryRun`, when every entry is valid).
+    judged by every rule of the public POST and reported in the order sent:
+    a refused entry says which field is wrong in `detail` while the others
+    are written (each as a new version, action `import`). The rules include
+    the POST's body limit (64 KiB): an entry's `mode`, `command` and
+    expiry, in compact JSON, must fit in it. Of a number listed more than
+    once, the last entry counts: it is written if it is valid, and nothing
+    is written for the number if it is refused; each earlier entry is not
+    written and says `number: listed again as item N` (items counted from
+    0). `success` is true when every entry was written (with `dryRun`, when
+    every entry is valid).
 
     Up to 10,000 entries and 8 MiB; `cache-api import --domain D FILE`
     takes files of any size. Entries are written in transactions of 250,
@@ -202,11 +212,16 @@ async def asyncio_detailed(
      Each entry is what the public POST takes (`mode`, `command`, and
     `expiration` under the same rules) plus its `number`; an exported
     entry's `ttl` (an absolute expiry) may stand for `expiration`. Each is
-    judged by the public POST's rules and reported in the order sent: a
-    refused entry says which field is wrong in `detail` while the others
-    are written (each as a new version, action `import`). A number listed
-    twice is written once, as its last entry. `success` is true when every
-    entry was written (with `dryRun`, when every entry is valid).
+    judged by every rule of the public POST and reported in the order sent:
+    a refused entry says which field is wrong in `detail` while the others
+    are written (each as a new version, action `import`). The rules include
+    the POST's body limit (64 KiB): an entry's `mode`, `command` and
+    expiry, in compact JSON, must fit in it. Of a number listed more than
+    once, the last entry counts: it is written if it is valid, and nothing
+    is written for the number if it is refused; each earlier entry is not
+    written and says `number: listed again as item N` (items counted from
+    0). `success` is true when every entry was written (with `dryRun`, when
+    every entry is valid).
 
     Up to 10,000 entries and 8 MiB; `cache-api import --domain D FILE`
     takes files of any size. Entries are written in transactions of 250,
@@ -249,11 +264,16 @@ async def asyncio(
      Each entry is what the public POST takes (`mode`, `command`, and
     `expiration` under the same rules) plus its `number`; an exported
     entry's `ttl` (an absolute expiry) may stand for `expiration`. Each is
-    judged by the public POST's rules and reported in the order sent: a
-    refused entry says which field is wrong in `detail` while the others
-    are written (each as a new version, action `import`). A number listed
-    twice is written once, as its last entry. `success` is true when every
-    entry was written (with `dryRun`, when every entry is valid).
+    judged by every rule of the public POST and reported in the order sent:
+    a refused entry says which field is wrong in `detail` while the others
+    are written (each as a new version, action `import`). The rules include
+    the POST's body limit (64 KiB): an entry's `mode`, `command` and
+    expiry, in compact JSON, must fit in it. Of a number listed more than
+    once, the last entry counts: it is written if it is valid, and nothing
+    is written for the number if it is refused; each earlier entry is not
+    written and says `number: listed again as item N` (items counted from
+    0). `success` is true when every entry was written (with `dryRun`, when
+    every entry is valid).
 
     Up to 10,000 entries and 8 MiB; `cache-api import --domain D FILE`
     takes files of any size. Entries are written in transactions of 250,
