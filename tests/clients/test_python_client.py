@@ -9,6 +9,7 @@ import asyncio
 import importlib
 import inspect
 import pkgutil
+import time
 
 import httpx
 import pytest
@@ -39,6 +40,7 @@ from cache_api_client.api.manage import (  # noqa: E402
     manage_siprec_renew,
     manage_transfer_export_entries,
     manage_transfer_import_entries,
+    manage_usage_domain_usage,
 )
 from cache_api_client.api.platform import (  # noqa: E402
     platform_ivr_decide,
@@ -286,6 +288,31 @@ def test_usage(customer, connect, tokens):
     assert (usage.count, usage.last_used_at, usage.last_outcome) == (0, None, None)
     writer = connect(tokens["write"])
     refused(lambda: manage_ivr_usage.sync(DOMAIN, NUMBER, client=writer), 403)
+
+
+@covers(manage_usage_domain_usage)
+def test_domain_usage(customer, platform, connect, tokens):
+    ivr_fallback_set_entry.sync(DOMAIN, NUMBER, client=customer,
+                                body=settings(mode=models.Mode.ALWAYS))
+    platform_ivr_decide.sync(DOMAIN, NUMBER, client=platform, outcome=models.Outcome.TIMEOUT)
+    now = int(time.time())
+
+    def used():
+        return manage_usage_domain_usage.sync(DOMAIN, client=customer, from_=now - 3600,
+                                              to=now + 3600)
+    # The platform's tally reaches the database within a flush window.
+    deadline = time.monotonic() + 15
+    while not used().top and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    answer = used()
+    assert [(item.number, item.count) for item in answer.top] == [(NUMBER, 1)]
+    assert sum(bucket.count for bucket in answer.series) == 1
+    refused(lambda: manage_usage_domain_usage.sync(DOMAIN, client=customer, from_=now,
+                                                   to=now - 1), 400, "to")
+    writer = connect(tokens["write"])
+    refused(lambda: manage_usage_domain_usage.sync(DOMAIN, client=writer, from_=now - 60,
+                                                   to=now), 403)
 
 
 @covers(manage_ivr_list_history)
