@@ -31,11 +31,11 @@ DOMAIN_MAX_LENGTH = 253
 TIME_CLAIMS = ("exp", "nbf", "iat")
 # Verified tokens are remembered (the platform sends the same token with every call):
 # verifying one is a real share of a call-time request's work
-# (docs/decisions/0010-small-costs-on-every-request.md). Only a token that passed
-# every check gets in, so a flood of forged tokens neither fills nor evicts anything.
-# An entry serves until the token's `exp` (with the leeway, as PyJWT judges it), for a minute at most, and, with a JWKS URL, only while the key
-# set it was verified with is the current one: a withdrawn key stops being trusted
-# exactly when it would without this memory.
+# (docs/decisions/0010-small-costs-on-every-request.md). Only a token that passed every
+# check gets in, so a flood of forged tokens neither fills nor evicts anything. An entry
+# serves until the token's `exp` (with the leeway, as PyJWT judges it), for a minute at
+# most, and, with a JWKS URL, only while the key set it was verified with is the current
+# one: a withdrawn key stops being trusted exactly when it would without this memory.
 VERIFIED_TOKEN_SECONDS = 60
 VERIFIED_TOKENS_MAX = 4096
 # ... and at most this many characters of tokens: each entry's claims were decoded
