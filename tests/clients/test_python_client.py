@@ -292,22 +292,27 @@ def test_usage(customer, connect, tokens):
 
 @covers(manage_usage_domain_usage)
 def test_domain_usage(customer, platform, connect, tokens):
-    ivr_fallback_set_entry.sync(DOMAIN, NUMBER, client=customer,
+    # A number of its own: the other tests' decisions on the shared server count too.
+    number = "+46700000421"
+    ivr_fallback_set_entry.sync(DOMAIN, number, client=customer,
                                 body=settings(mode=models.Mode.ALWAYS))
-    platform_ivr_decide.sync(DOMAIN, NUMBER, client=platform, outcome=models.Outcome.TIMEOUT)
+    platform_ivr_decide.sync(DOMAIN, number, client=platform, outcome=models.Outcome.TIMEOUT)
     now = int(time.time())
 
     def used():
         return manage_usage_domain_usage.sync(DOMAIN, client=customer, from_=now - 3600,
                                               to=now + 3600)
+
+    def counted() -> dict:
+        return {item.number: item.count for item in used().top}
     # The platform's tally reaches the database within a flush window.
     deadline = time.monotonic() + 15
-    while not used().top and time.monotonic() < deadline:
+    while number not in counted() and time.monotonic() < deadline:
         time.sleep(0.2)
 
     answer = used()
-    assert [(item.number, item.count) for item in answer.top] == [(NUMBER, 1)]
-    assert sum(bucket.count for bucket in answer.series) == 1
+    assert counted()[number] == 1
+    assert sum(bucket.count for bucket in answer.series) >= counted()[number]
     refused(lambda: manage_usage_domain_usage.sync(DOMAIN, client=customer, from_=now,
                                                    to=now - 1), 400, "to")
     writer = connect(tokens["write"])

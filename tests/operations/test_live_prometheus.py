@@ -135,8 +135,12 @@ def traffic(server) -> dict[int, int]:
 
 def use_count(database: Path, number: str) -> int:
     with sqlite3.connect(database) as connection:
-        return connection.execute("SELECT use_count FROM ivr_fallback WHERE number = ?",
-                                  (number,)).fetchone()[0]
+        # The entry's own count (use beyond the series' retention) and its use series.
+        return connection.execute(
+            "SELECT use_count + (SELECT coalesce(sum(count), 0) FROM ivr_fallback_use AS used "
+            "WHERE used.domain = entry.domain AND used.number = entry.number "
+            "AND used.entry_version = entry.created_version) "
+            "FROM ivr_fallback AS entry WHERE number = ?", (number,)).fetchone()[0]
 
 
 def decide_requests_per_worker(metrics: Path) -> dict[str, float]:
@@ -175,8 +179,10 @@ def test_prometheus_sees_the_workers_summed_and_the_rules_evaluate(prometheus_an
 
     # The usage tally's writes refused: applied decisions pile up, every flush fails.
     with sqlite3.connect(database) as connection:
-        connection.execute("CREATE TRIGGER refuse_usage BEFORE UPDATE ON ivr_fallback "
-                           "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+        # The flush upserts the use series: both ways of writing a row refused.
+        for event in ("INSERT", "UPDATE"):
+            connection.execute(f"CREATE TRIGGER refuse_usage_{event} BEFORE {event} ON "
+                               "ivr_fallback_use BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
     assert [decide(server, ALWAYS, "timeout") for _ in range(6)] == [200] * 6
     time.sleep(2.5)
     # The entries' table gone: decisions answer 503, twice, scrapes apart; over 30 in all,
@@ -189,7 +195,8 @@ def test_prometheus_sees_the_workers_summed_and_the_rules_evaluate(prometheus_an
     assert failed == [503] * FAILED
     with sqlite3.connect(database) as connection:
         connection.execute("ALTER TABLE ivr_fallback_away RENAME TO ivr_fallback")
-        connection.execute("DROP TRIGGER refuse_usage")
+        connection.execute("DROP TRIGGER refuse_usage_INSERT")
+        connection.execute("DROP TRIGGER refuse_usage_UPDATE")
     scraped = httpx.get(f"{server.url}/metrics").text
 
     # Summed over the workers: Prometheus's sums are exactly what was sent, though
