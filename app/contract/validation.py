@@ -96,18 +96,25 @@ class NamingParameterValidator(ParameterValidator):
         super().validate_request(request)
 
     def _check_integer_text(self, request):
-        """Integers as sent, before Connexion's int() (which takes `2_00`, `２００`, ` 200`)."""
-        sent = {
-            "query": QueryParams(request.scope.get("query_string", b"")).getlist,
-            "path": lambda name: [request.scope.get("path_params", {}).get(name.replace("-", "_"))],
-        }
-        for location, values_of in sent.items():
-            for param in self.parameters.get(location, []):
-                if param.get("schema", param).get("type") != "integer":
-                    continue
-                for value in values_of(param["name"]):
+        """Integers as sent, before Connexion's int() (which takes `2_00`, `２００`, ` 200`).
+
+        The query string is parsed again only for an operation with an integer query
+        parameter (the decision's `status`): every other request pays nothing here.
+        """
+        for location in ("query", "path"):
+            integers = [param["name"] for param in self.parameters.get(location, [])
+                        if param.get("schema", param).get("type") == "integer"]
+            if not integers:
+                continue
+            if location == "query":
+                values_of = QueryParams(request.scope.get("query_string", b"")).getlist
+            else:
+                path_params = request.scope.get("path_params", {})
+                values_of = lambda name: [path_params.get(name.replace("-", "_"))]  # noqa: E731
+            for name in integers:
+                for value in values_of(name):
                     if isinstance(value, str) and not ASCII_INTEGER.fullmatch(value):
-                        raise FieldProblem({param["name"]: INTEGER_TEXT_MESSAGE})
+                        raise FieldProblem({name: INTEGER_TEXT_MESSAGE})
 
     @staticmethod
     def validate_parameter(parameter_type, value, param, param_name=None):
