@@ -19,21 +19,20 @@ from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from app import api, console
-from app.api import operations
-from app.contract import errors, security, specs
-from app.storage import db, migrate  # noqa: E402
-from app.api import preflight  # noqa: E402
-from app.storage.tally import UsageRecorder  # noqa: E402
+from app import api, console  # noqa: E402
+from app.api import operations, preflight  # noqa: E402
 from app.config import ConfigurationError, Settings  # noqa: E402
-from app.serving import internals  # noqa: E402
-from app.serving.bridge import FlaskBridge  # noqa: E402
+from app.contract import errors, security, specs  # noqa: E402
 from app.contract.middleware import RequestGuard  # noqa: E402
-from app.observability import Observability  # noqa: E402
-from app.storage.purge import PurgeSchedule  # noqa: E402
-from app.resources import data_folder  # noqa: E402
 from app.contract.security import TokenVerifier  # noqa: E402
 from app.contract.validation import BODY_VALIDATORS, NamingParameterValidator  # noqa: E402
+from app.observability import Observability  # noqa: E402
+from app.resources import data_folder  # noqa: E402
+from app.serving import internals  # noqa: E402
+from app.serving.bridge import FlaskBridge  # noqa: E402
+from app.storage import db, migrate  # noqa: E402
+from app.storage.purge import PurgeSchedule  # noqa: E402
+from app.storage.tally import UsageRecorder  # noqa: E402
 
 SPEC_DIR = data_folder("openapi")
 # What create_app refuses to start on, each with a message that says what to do: a
@@ -169,8 +168,9 @@ def _fix_signatures() -> None:
 
     Connexion 3 asks inspect.signature() for them on every request (which keyword
     arguments to pass), a measurable share of a call-time request's CPU
-    (docs/decisions/0002-handler-signatures.md). inspect.signature() returns a function's `__signature__` without
-    computing anything, and these functions never change.
+    (docs/decisions/0002-handler-signatures.md). inspect.signature() returns a
+    function's `__signature__` without computing anything, and these functions never
+    change.
     """
     functions = [security.authorize_public, security.authorize_platform]
     for module_info in pkgutil.iter_modules(api.__path__, "app.api."):

@@ -41,11 +41,12 @@ THREADS = 10
 STREAM_AFTER_BYTES = 1024 * 1024
 # A lookup on the loop normally takes about a millisecond. The lookups leave the loop
 # when their average time there, weighted to the recent ones, goes over the limit:
-# lookups of over 20 ms in a row (a slowing database: on the threads ten of them wait
-# at once), or one of over 0.2 s (a stalled database: up to 2 s, the statement
-# timeout); one lookup that opens a PostgreSQL connection is not enough. After a pause, the next lookup runs on the loop
-# again and the average starts from it: if it is slow too, the pause doubles, up to
-# the longest (a database that stays stalled holds the loop up once a minute at most).
+# lookups of over 20 ms in a row (a slowing database: on the threads ten of them wait at
+# once), or one of over 0.2 s (a stalled database: up to 2 s, the statement timeout);
+# one lookup that opens a PostgreSQL connection is not enough. After a pause, the next
+# lookup runs on the loop again and the average starts from it: if it is slow too, the
+# pause doubles, up to the longest (a database that stays stalled holds the loop up once
+# a minute at most).
 LOOKUP_AVERAGE_LIMIT_SECONDS = 0.02
 LOOKUP_WEIGHT = 0.1  # the latest lookup's share of the average
 LOOKUP_PAUSE_SECONDS = 5.0

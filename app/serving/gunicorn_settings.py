@@ -1,4 +1,5 @@
-"""The production server's settings, read by gunicorn.conf.py: `gunicorn -c gunicorn.conf.py wsgi:app`.
+"""The production server's settings, read by gunicorn.conf.py:
+`gunicorn -c gunicorn.conf.py wsgi:app`.
 
 They live in the package, so that they come with each release; the
 gunicorn.conf.py an operator keeps in the server's folder only imports them.

@@ -1,6 +1,6 @@
-"""The purge: expired entries, history and the use series beyond retention, deleted in small committed
-batches (each function commits its own), and the optional in-process schedule
-(CACHE_PURGE_INTERVAL) for single-node setups.
+"""The purge: expired entries, history and the use series beyond retention, deleted in
+small committed batches (each function commits its own), and the optional in-process
+schedule (CACHE_PURGE_INTERVAL) for single-node setups.
 
 Fleets should run `cache-api purge` from cron or a Kubernetes CronJob instead
 (README, "Deployment"): one purger, whatever the number of processes.
