@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect
 
+import app as app_package
 from app import create_app
 from app.config import ConfigurationError
 from app.storage.migrate import SchemaNotAtHead
@@ -28,8 +29,6 @@ def test_once_started_the_app_s_objects_are_kept_out_of_garbage_collection(
         settings_overrides, monkeypatch):
     """gc.freeze() at lifespan start: a full collection no longer walks the specs, schemas
     and routes (120,000 objects; 60-95 ms per collection before, issue 10)."""
-    import app as app_package
-
     monkeypatch.setattr(app_package, "_collecting_for_serving", False)
     gc.unfreeze()
     try:
@@ -52,16 +51,37 @@ def _started(command: list[str], env: dict, timeout: float = 60) -> subprocess.C
 
 
 def _assert_refused_in_one_line(answer, *mentions: str, processes: int = 1) -> None:
-    """Exited non-zero, with no traceback, the reason in one line (in each of up to
+    """Exited non-zero, with no traceback of ours, the reason in one line (in each of up to
     `processes` processes that met it)."""
     output = answer.stdout + answer.stderr
     assert answer.returncode != 0, output
-    assert "Traceback" not in output and "exc_info" not in output, output
+    assert "exc_info" not in output, output
+    if processes > 1:
+        output = _without_gunicorns_second_halt(output)
+    assert "Traceback" not in output, output
     reasons = [line.split('"message": ')[-1] for line in output.splitlines()
                if "cannot start" in line]
     assert 1 <= len(reasons) <= processes and len(set(reasons)) == 1, output
     for mention in mentions:
         assert mention in reasons[0], output
+
+
+OUR_CODE = str(Path(app_package.__file__).parent) + os.sep
+
+
+def _without_gunicorns_second_halt(output: str) -> str:
+    """gunicorn's arbiter, halting for one worker that failed to boot, meets the next one
+    while it stops and raises its HaltServer again, uncaught (a long-standing gunicorn
+    behaviour, reported as CTFd/CTFd#637 among others): a traceback of gunicorn's own,
+    printed when two workers refuse at once. Cut it out, and only it: a frame of ours in
+    it stays, and fails the test."""
+    lines = output.splitlines()
+    if "Traceback" in output and lines[-1].startswith("gunicorn.errors.HaltServer"):
+        start = next(i for i, line in enumerate(lines) if line.startswith("Traceback"))
+        tail = lines[start:]
+        if not any(OUR_CODE in line or 'wsgi.py' in line for line in tail):
+            return "\n".join(lines[:start])
+    return output
 
 
 # gunicorn's master checks before any worker; "worker" runs gunicorn.conf.py without that
