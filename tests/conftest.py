@@ -5,7 +5,6 @@ import os
 import secrets
 import time
 
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import settings as hypothesis_settings
@@ -18,6 +17,7 @@ from app.storage.models import (
     IvrFallback, IvrFallbackCounter, IvrFallbackHistory, IvrFallbackUse, SiprecFallback,
     UsageFlush,
 )
+from tests.helpers import ON_POSTGRES, PLATFORM, SECRET, bearer, make_token
 
 # Every table a test may write, emptied after it and compared by `stored`.
 TABLES = (IvrFallback, SiprecFallback, IvrFallbackHistory, IvrFallbackCounter,
@@ -28,11 +28,6 @@ TABLES = (IvrFallback, SiprecFallback, IvrFallbackHistory, IvrFallbackCounter,
 hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
 hypothesis_settings.register_profile("explore", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
-
-SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
-ISSUER = AUDIENCE = "cache-api"
-DOMAIN = "example.com"
-READ, WRITE, PLATFORM = "cache/read", "cache/write", "cache/platform"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -48,9 +43,6 @@ def clean_environment():
 POSTGRES_ADMIN_URL = os.environ.get(
     "CACHE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-
-
-ON_POSTGRES = os.environ.get("CACHE_TEST_ENGINE") == "postgresql"
 
 
 @pytest.fixture(scope="session")
@@ -172,38 +164,6 @@ def client(app):
         yield test_client
 
 
-# A call action with what a call needs, and a body that sets it (with `fields` added).
-CALL = {"type": "call", "destAddr": "sip:a@example.com"}
-
-
-def calling(**fields) -> dict:
-    return {"mode": "always", "command": {"action": {**CALL, **fields}}}
-
-
-def make_token(
-    domains=(DOMAIN,), scopes=(READ, WRITE), key=SECRET, algorithm="HS256", headers=None, **claims
-) -> str:
-    now = int(time.time())
-    payload = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": "tester",
-        "iat": now,
-        "nbf": now,
-        "exp": now + 600,
-        # Lists are sent as lists; a string or None (omitted) as they are, for odd claims.
-        "domains": domains if isinstance(domains, str) or domains is None else list(domains),
-        "scope": " ".join(scopes),
-    }
-    payload.update(claims)
-    payload = {name: value for name, value in payload.items() if value is not None}
-    return jwt.encode(payload, key, algorithm=algorithm, headers=headers)
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def auth():
     """Headers of a read+write token for example.com."""
@@ -244,16 +204,3 @@ def ec_key():
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def assert_problem(response, status: int | None = None, *mentions: str) -> None:
-    """A problem+json refusal: `status` (any 4xx if None), readable by a page on another
-    origin, `"success": false`, and a `detail` that names each of `mentions`."""
-    if status is None:
-        assert 400 <= response.status_code < 500, response.text
-    else:
-        assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.headers["access-control-allow-origin"] == "*"
-    body = response.json()
-    assert body["success"] is False and body["status"] == response.status_code
-    for mention in mentions:
-        assert mention in body["detail"], body

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import SECRET
+from tests.helpers import SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 

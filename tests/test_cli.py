@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.cli import main
-from tests.conftest import DOMAIN, bearer
+from tests.helpers import DOMAIN, bearer
 
 
 @pytest.fixture

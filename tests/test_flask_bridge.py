@@ -18,7 +18,7 @@ from app.storage import history, store
 from app.api import preflight
 from app.serving.bridge import FlaskBridge
 from app.resources import data_folder
-from tests.conftest import DOMAIN, calling
+from tests.helpers import DOMAIN, calling
 
 caller = contextvars.ContextVar("caller", default="nobody")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from app.serving import worker
-from tests.conftest import DOMAIN, SECRET, bearer, make_token
+from tests.helpers import DOMAIN, SECRET, bearer, make_token
 from tests.live_server import server_on
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.storage import history
 from app.cli import main
 from app.storage.models import IvrFallback, IvrFallbackHistory
-from tests.conftest import DOMAIN
+from tests.helpers import DOMAIN
 
 HANGUP = {"action": {"type": "hangup"}}
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from sqlalchemy import create_engine, text
 
-from tests.conftest import DOMAIN, bearer, make_token
+from tests.helpers import DOMAIN, bearer, make_token
 from tests.live_server import server_on
 
 WORKERS = 4

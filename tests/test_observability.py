@@ -7,19 +7,9 @@ import pytest
 
 from app import create_app
 from app.storage import migrate
-from tests.conftest import DOMAIN, SECRET
+from tests.helpers import DOMAIN, SECRET, metric
 
 HANGUP = {"mode": "always", "command": {"action": {"type": "hangup"}}}
-
-
-def metric(text: str, name: str, **labels) -> float:
-    """The value of one sample of the exposition text (0 if absent)."""
-    for line in text.splitlines():
-        if line.startswith(f"{name}{{") or line.startswith(f"{name} "):
-            sample_labels = dict(re.findall(r'(\w+)="([^"]*)"', line.split(" ")[0]))
-            if all(sample_labels.get(key) == value for key, value in labels.items()):
-                return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 def test_healthz_needs_nothing(client):

@@ -12,7 +12,7 @@ from jsonschema import Draft4Validator
 
 from app.contract import specs, validation
 from app.resources import data_folder
-from tests.conftest import DOMAIN, PLATFORM, bearer, make_token
+from tests.helpers import DOMAIN, PLATFORM, bearer, make_token
 
 
 def resolved(document, node):

@@ -15,7 +15,7 @@ from sqlalchemy import event, make_url, text
 
 from app import create_app
 from app.storage import db, store
-from tests.conftest import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, SECRET, bearer, calling, \
+from tests.helpers import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, SECRET, bearer, calling, \
     make_token
 from tests.tcp_proxy import TcpProxy
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from tests.conftest import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, bearer, make_token
+from tests.helpers import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, bearer, make_token
 from tests.live_server import server_on
 from tests.tcp_proxy import TcpProxy
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.storage import store
-from tests.conftest import DOMAIN, ON_POSTGRES
+from tests.helpers import DOMAIN, ON_POSTGRES
 
 pytestmark = pytest.mark.skipif(
     not ON_POSTGRES, reason="row locks: PostgreSQL only (CACHE_TEST_ENGINE=postgresql)"

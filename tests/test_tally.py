@@ -20,7 +20,7 @@ from app import clock
 from app.storage import tally
 from app.storage.tally import FLUSH_BATCH_ROWS, HOUR_SECONDS, UsageRecorder
 from app.storage.usage import entry_use
-from tests.conftest import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, bearer, make_token
+from tests.helpers import DOMAIN, ON_POSTGRES, PLATFORM, READ, WRITE, bearer, make_token
 from tests.live_server import server_on
 
 ENTRY = f"/cache/{DOMAIN}/ivrfallback/+4670"

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from app.contract.schemas import CALL_ONLY_FIELDS
-from tests.conftest import CALL, DOMAIN, assert_problem, bearer, calling, make_token
+from tests.helpers import CALL, DOMAIN, assert_problem, bearer, calling, make_token
 
 BASE = f"/cache/{DOMAIN}/ivrfallback"
 ENTRY = f"{BASE}/1"

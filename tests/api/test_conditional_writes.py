@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import DOMAIN, assert_problem, calling
+from tests.helpers import DOMAIN, assert_problem, calling
 
 ENTRY = f"/cache/{DOMAIN}/ivrfallback/1"
 HANGUP = {"mode": "always", "command": {"action": {"type": "hangup"}}}

@@ -3,7 +3,7 @@
 import pytest
 
 from app import create_app
-from tests.conftest import DOMAIN
+from tests.helpers import DOMAIN
 
 PATHS = {
     f"/cache/{DOMAIN}/ivrfallback": "GET, OPTIONS",

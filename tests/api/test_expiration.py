@@ -3,7 +3,7 @@
 import pytest
 
 from app.expiration import DAY_SECONDS, MAX_AHEAD_SECONDS
-from tests.conftest import DOMAIN
+from tests.helpers import DOMAIN
 
 BASE = f"/cache/{DOMAIN}/ivrfallback"
 HANGUP = {"action": {"type": "hangup"}}

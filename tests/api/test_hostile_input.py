@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import CALL, DOMAIN, PLATFORM, assert_problem, bearer, calling, make_token
+from tests.helpers import CALL, DOMAIN, PLATFORM, assert_problem, bearer, calling, make_token
 from tests.live_server import send_verbatim, server_on
 
 BASE = f"/cache/{DOMAIN}/ivrfallback"

@@ -9,7 +9,7 @@ import pytest
 
 from app.contract import specs
 from app.resources import data_folder
-from tests.conftest import DOMAIN, PLATFORM, assert_problem, bearer, make_token
+from tests.helpers import DOMAIN, PLATFORM, assert_problem, bearer, make_token
 
 NUMBER = "+4610"
 # Every integer parameter of the three specs, with a request that is valid but for it.

@@ -9,7 +9,7 @@ import pytest
 
 from app.expiration import DAY_SECONDS
 from app.storage.models import IvrFallback
-from tests.conftest import DOMAIN, bearer, make_token
+from tests.helpers import DOMAIN, bearer, make_token
 
 BASE = f"/cache/{DOMAIN}/ivrfallback"
 

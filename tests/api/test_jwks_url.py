@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app import create_app
 from app.config import ConfigurationError, Settings
-from tests.conftest import DOMAIN, assert_problem, bearer, make_token
+from tests.helpers import DOMAIN, assert_problem, bearer, make_token
 from tests.live_server import LiveServer
 
 PATH = f"/cache/{DOMAIN}/ivrfallback"

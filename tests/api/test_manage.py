@@ -6,8 +6,8 @@ import re
 import pytest
 
 from app.expiration import DAY_SECONDS
-from tests.conftest import (
-    DOMAIN, PLATFORM, READ, WRITE, assert_problem, bearer, calling, make_token,
+from tests.helpers import (
+    DOMAIN, PLATFORM, READ, WRITE, assert_problem, bearer, calling, make_token, metric,
 )
 
 MANAGE = f"/manage/{DOMAIN}"
@@ -841,8 +841,6 @@ class TestAccess:
 
 
 def test_metrics_count_entries_expiring_within_a_week(client, auth, platform_auth, frozen_clock):
-    from tests.test_observability import metric
-
     post(client, auth, "1", {**HANGUP, "expiration": "WEEK"})
     post(client, auth, "2", {**HANGUP, "expiration": "MONTH"})
     client.post(f"/platform/{DOMAIN}/siprecfallback/1", json={"expiration": "DAY"},

@@ -10,7 +10,7 @@ import json
 import pytest
 import yaml
 
-from tests.conftest import DOMAIN, PLATFORM, READ, WRITE, assert_problem, bearer, make_token
+from tests.helpers import DOMAIN, PLATFORM, READ, WRITE, assert_problem, bearer, make_token
 from tests.live_server import ROOT
 
 HANGUP = {"mode": "always", "command": {"action": {"type": "hangup"}}}

@@ -4,7 +4,7 @@ import pytest
 
 from app.decision import OUTCOMES
 from app.expiration import DAY_SECONDS
-from tests.conftest import DOMAIN, PLATFORM, READ, WRITE, assert_problem, bearer, make_token
+from tests.helpers import DOMAIN, PLATFORM, READ, WRITE, assert_problem, bearer, make_token
 
 ENTRY = f"/cache/{DOMAIN}/ivrfallback/+4670"
 DECISION = f"/platform/{DOMAIN}/ivrfallback/+4670/decision"

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from app.expiration import DAY_SECONDS
-from tests.conftest import DOMAIN, assert_problem
+from tests.helpers import DOMAIN, assert_problem
 
 BULK = f"/platform/{DOMAIN}/siprecfallback"
 PUBLIC = f"/cache/{DOMAIN}/siprecfallback"

@@ -1,16 +1,15 @@
 """Tokens: 401 for who the caller is, 403 for what it may do, domains never leak."""
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app import create_app
-from tests.conftest import DOMAIN, PLATFORM, READ, SECRET, WRITE, assert_problem, bearer, make_token
+from tests.helpers import DOMAIN, PLATFORM, READ, SECRET, WRITE, assert_problem, bearer, make_token
+from tests.jwks_server import JwksServer, jwk_of
 
 HANGUP = {"mode": "always", "command": {"action": {"type": "hangup"}}}
 OPERATIONS = [
@@ -166,14 +165,6 @@ def test_read_of_another_domain_entries_is_refused(client, auth):
 # --- asymmetric keys from a JWKS -----------------------------------------------------------
 
 
-def jwk_of(private_key, kid: str, algorithm: str) -> dict:
-    if algorithm == "RS256":
-        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
-    else:
-        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private_key.public_key()))
-    return {**jwk, "kid": kid, "alg": algorithm, "use": "sig"}
-
-
 @pytest.fixture
 def jwks_file_app(tmp_path, settings_overrides, rsa_key, ec_key):
     path = tmp_path / "jwks.json"
@@ -202,32 +193,6 @@ def test_jwks_refuses_the_shared_secret_and_unknown_keys(jwks_file_app, rsa_key)
         for token in tokens:
             response = client.get(f"/cache/{DOMAIN}/ivrfallback", headers=bearer(token))
             assert_problem(response, 401, "")
-
-
-class JwksServer:
-    """A JWKS endpoint on a local port whose keys the test can change."""
-
-    def __init__(self):
-        self.keys: list[dict] = []
-        self.fetches = 0
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                owner.fetches += 1
-                body = json.dumps({"keys": owner.keys}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/jwks.json"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def test_jwks_url_is_cached_and_refreshed_on_unknown_kid(settings_overrides, rsa_key):

@@ -1,7 +1,7 @@
 """The SIPRec fallback cache: the platform writes, customers ask and delete."""
 
 from app.expiration import DAY_SECONDS
-from tests.conftest import DOMAIN, READ, WRITE, bearer, make_token
+from tests.helpers import DOMAIN, READ, WRITE, bearer, make_token
 
 PUBLIC = f"/cache/{DOMAIN}/siprecfallback"
 PLATFORM = f"/platform/{DOMAIN}/siprecfallback"

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import DOMAIN
+from tests.helpers import DOMAIN
 
 SPEC = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi" / "cache.yaml").read_text())
 ENTRY = f"/cache/{DOMAIN}/ivrfallback/1"

@@ -16,8 +16,8 @@ from jwt.algorithms import HMACAlgorithm
 from jwt.utils import base64url_encode
 
 from app import create_app
-from tests.api.test_security import JwksServer, jwk_of
-from tests.conftest import (
+from tests.jwks_server import JwksServer, jwk_of
+from tests.helpers import (
     AUDIENCE,
     DOMAIN,
     ISSUER,

@@ -13,7 +13,7 @@ from app import create_app
 from app.cli import main
 from app.config import ConfigurationError, Settings
 from app.contract import security
-from tests.conftest import DOMAIN, PLATFORM, READ, SECRET, WRITE, assert_problem, bearer, make_token
+from tests.helpers import DOMAIN, PLATFORM, READ, SECRET, WRITE, assert_problem, bearer, make_token
 
 ALL_SCOPES = (READ, WRITE, PLATFORM)
 HANGUP = {"mode": "always", "command": {"action": {"type": "hangup"}}}

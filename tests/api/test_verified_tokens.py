@@ -10,7 +10,7 @@ import pytest
 from app import create_app
 from app.contract import security
 from app.config import Settings
-from tests.conftest import DOMAIN, READ, assert_problem, bearer, make_token
+from tests.helpers import DOMAIN, READ, assert_problem, bearer, make_token
 
 PATH = f"/cache/{DOMAIN}/ivrfallback"
 

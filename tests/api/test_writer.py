@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.cli import main
 from app.storage.models import IvrFallback, IvrFallbackHistory, SiprecFallback
-from tests.conftest import DOMAIN, PLATFORM, READ, WRITE, assert_problem, bearer, make_token
+from tests.helpers import DOMAIN, PLATFORM, READ, WRITE, assert_problem, bearer, make_token
 
 HANGUP = {"mode": "always", "command": {"action": {"type": "hangup"}}}
 CACHE = f"/cache/{DOMAIN}"
@@ -76,7 +76,7 @@ def raw_token_with_subject(subject) -> str:
     import hmac
     import time
 
-    from tests.conftest import AUDIENCE, ISSUER, SECRET
+    from tests.helpers import AUDIENCE, ISSUER, SECRET
 
     def part(data: bytes) -> bytes:
         return base64.urlsafe_b64encode(data).rstrip(b"=")

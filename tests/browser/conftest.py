@@ -1,34 +1,13 @@
 """Fixtures for the browser tests: Debian's Chromium driven by Playwright, and the real server."""
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import CHROMIUM_ARGS, TIMEOUT_MS, chromium_executable
 from tests.live_server import ROOT, server_on
 
 ARTIFACTS_DIR = ROOT / "test-artifacts"
-# Playwright cannot download its own browser here: it drives the system's Chromium.
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-# On this closed network Chromium must not phone home, or its refused connections
-# disturb the page. launch() adds a fresh, temporary --user-data-dir by itself.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 30_000
-
-
-def chromium_executable() -> Path | None:
-    """Return $CHROMIUM_PATH (or Debian's /usr/bin/chromium) if it is an executable file."""
-    path = Path(os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM)
-    return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
 @pytest.fixture(scope="module")

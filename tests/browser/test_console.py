@@ -15,8 +15,8 @@ import time
 import httpx
 import pytest
 
-from tests.browser.conftest import TIMEOUT_MS, chromium_executable
-from tests.conftest import DOMAIN, PLATFORM, bearer, make_token
+from tests.browser.helpers import TIMEOUT_MS, chromium_executable
+from tests.helpers import DOMAIN, PLATFORM, bearer, make_token
 from tests.live_server import ROOT, free_port, server_on
 
 sync_api = pytest.importorskip(

@@ -15,8 +15,8 @@ import re
 import pytest
 import yaml
 
-from tests.browser.conftest import TIMEOUT_MS, chromium_executable
-from tests.conftest import DOMAIN, make_token
+from tests.browser.helpers import TIMEOUT_MS, chromium_executable
+from tests.helpers import DOMAIN, make_token
 from tests.live_server import ROOT, server_on
 
 sync_api = pytest.importorskip(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import PLATFORM, READ, SECRET, WRITE, make_token
+from tests.helpers import PLATFORM, READ, SECRET, WRITE, make_token
 from tests.live_server import LiveServer, free_port, server_on
 
 

@@ -18,7 +18,7 @@ from cache_api_client.api.cache import (  # noqa: E402
     siprec_fallback_delete_entry,
 )
 
-from tests.conftest import make_token  # noqa: E402
+from tests.helpers import make_token  # noqa: E402
 
 DOMAIN, NUMBER = "example.com", "+46701234567"
 HANGUP = models.FallbackSettings(

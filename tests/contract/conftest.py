@@ -4,10 +4,8 @@ import collections
 
 import pytest
 
+from tests.contract.helpers import SENT
 from tests.live_server import server_on
-
-# Requests sent per test and operation, reported at the end of the run.
-SENT: collections.Counter = collections.Counter()
 
 
 @pytest.fixture(scope="session")

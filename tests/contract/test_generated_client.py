@@ -13,7 +13,7 @@ import sys
 import httpx
 import pytest
 
-from tests.conftest import DOMAIN, PLATFORM, READ, WRITE, make_token
+from tests.helpers import DOMAIN, PLATFORM, READ, WRITE, make_token
 
 pytest.importorskip(
     "openapi_python_client",

@@ -20,8 +20,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import PLATFORM, READ, WRITE, bearer, make_token
-from tests.contract.conftest import SENT
+from tests.helpers import PLATFORM, READ, WRITE, bearer, make_token
+from tests.contract.helpers import SENT
 
 SPECS = Path(__file__).resolve().parents[2] / "openapi"
 cache_api = schemathesis.openapi.from_path(SPECS / "cache.yaml")

@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from app import migrate
-from tests.conftest import DOMAIN, PLATFORM, READ, WRITE, bearer, make_token
+from tests.helpers import DOMAIN, PLATFORM, READ, WRITE, bearer, make_token
 from tests.live_server import free_port, server_on
-from tests.operations.conftest import PROMETHEUS, needs_prometheus
+from tests.operations.helpers import PROMETHEUS, needs_prometheus
 from tests.operations.metric_names import RULES, exported_names, rules
 
 WORKERS = 3

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.operations.conftest import PROMTOOL, needs_prometheus
+from tests.operations.helpers import PROMTOOL, needs_prometheus
 from tests.operations.metric_names import (
     PROMETHEUS_SERIES, ROOT, RULES, query_names, recorded_names, rules,
 )

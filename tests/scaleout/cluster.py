@@ -42,7 +42,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent.parent
 VENV_BIN = Path(sys.executable).parent
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
-SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"  # the tests' (tests/conftest.py)
+SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"  # the tests' (tests/helpers.py)
 APP_HOSTS = ("app1", "app2", "app3")
 HEALTH_CHECK_INTERVAL_MS = 500
 # Everything the harness runs as PostgreSQL's own user: postgres and PgBouncer refuse root.

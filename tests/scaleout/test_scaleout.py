@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.storage.db import make_engine
-from tests.conftest import DOMAIN, PLATFORM, READ, WRITE, bearer, make_token
+from tests.helpers import DOMAIN, PLATFORM, READ, WRITE, bearer, make_token
 from tests.scaleout.cluster import (APP_HOSTS, HEALTH_CHECK_INTERVAL_MS, Cluster,
                                     missing_prerequisites, wait_until)
 

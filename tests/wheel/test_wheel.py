@@ -17,7 +17,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import DOMAIN, bearer
+from tests.helpers import DOMAIN, bearer
 from tests.live_server import ROOT, LiveServer, free_port
 
 VERSION = "1.0.0"

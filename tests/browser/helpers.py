@@ -1,0 +1,26 @@
+"""What the browser tests share: which Chromium, started how, waited on how long."""
+
+import os
+from pathlib import Path
+
+# Playwright cannot download its own browser here: it drives the system's Chromium.
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+# On this closed network Chromium must not phone home, or its refused connections
+# disturb the page. launch() adds a fresh, temporary --user-data-dir by itself.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 30_000
+
+
+def chromium_executable() -> Path | None:
+    """Return $CHROMIUM_PATH (or Debian's /usr/bin/chromium) if it is an executable file."""
+    path = Path(os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM)
+    return path if path.is_file() and os.access(path, os.X_OK) else None
