@@ -84,8 +84,10 @@ def serve(host: str, port: int) -> None:
     click.echo(f"cache-api on http://{host}:{port}/cache (API page: /cache/ui/)", err=True)
     # One process, said explicitly: uvicorn would take WEB_CONCURRENCY (gunicorn's, set
     # in images) and exit.
+    # The workers' HTTP protocol, for its limits on request heads.
     uvicorn.run(app, host=host, port=port, workers=1, log_config=None,
-                access_log=False, forwarded_allow_ips=proxies)
+                access_log=False, forwarded_allow_ips=proxies,
+                http="app.serving.worker:RecyclingProtocol")
 
 
 @main.group()

@@ -120,15 +120,15 @@ class Settings:
             jwks_file=env.get("CACHE_JWT_JWKS_FILE") or None,
             jwt_issuer=env.get("CACHE_JWT_ISSUER") or "cache-api",
             jwt_audience=env.get("CACHE_JWT_AUDIENCE") or "cache-api",
-            purge_interval=float(env.get("CACHE_PURGE_INTERVAL") or 0),
-            usage_flush_interval=float(env.get("CACHE_USAGE_FLUSH_SECONDS") or 2),
-            history_versions=_positive_int(env, "CACHE_HISTORY_VERSIONS", 50),
-            history_days=_positive_int(env, "CACHE_HISTORY_DAYS", 90),
-            jwt_max_lifetime=_positive_int(env, "CACHE_JWT_MAX_LIFETIME_SECONDS", 86_400),
+            purge_interval=_seconds(env, "CACHE_PURGE_INTERVAL", 0, zero_means="off"),
+            usage_flush_interval=_seconds(env, "CACHE_USAGE_FLUSH_SECONDS", 2),
+            history_versions=positive_int(env, "CACHE_HISTORY_VERSIONS", 50),
+            history_days=positive_int(env, "CACHE_HISTORY_DAYS", 90),
+            jwt_max_lifetime=positive_int(env, "CACHE_JWT_MAX_LIFETIME_SECONDS", 86_400),
             jwks_cache_seconds=_seconds(env, "CACHE_JWT_JWKS_CACHE_SECONDS", 300),
             jwks_fetch_timeout=_seconds(env, "CACHE_JWT_JWKS_TIMEOUT_SECONDS", 5),
             jwks_refresh_cooldown=_seconds(env, "CACHE_JWT_JWKS_COOLDOWN_SECONDS", 30),
-            usage_days=_positive_int(env, "CACHE_USAGE_DAYS", 90),
+            usage_days=positive_int(env, "CACHE_USAGE_DAYS", 90),
             console_oidc_issuer=_text(env, "CACHE_CONSOLE_OIDC_ISSUER"),
             console_oidc_client_id=_text(env, "CACHE_CONSOLE_OIDC_CLIENT_ID"),
             console_oidc_scope=_text(env, "CACHE_CONSOLE_OIDC_SCOPE") or "openid",
@@ -211,7 +211,7 @@ def _text(env, name: str) -> str | None:
     return (env.get(name) or "").strip() or None
 
 
-def _positive_int(env, name: str, default: int) -> int:
+def positive_int(env, name: str, default: int) -> int:
     value = env.get(name) or str(default)
     # isascii: str.isdigit also takes other scripts' digits, and `²`, which int() refuses.
     if not (value.isascii() and value.isdigit()) or int(value) < 1:
@@ -219,11 +219,13 @@ def _positive_int(env, name: str, default: int) -> int:
     return int(value)
 
 
-def _seconds(env, name: str, default: float) -> float:
-    """A duration in seconds above 0: ASCII digits, with a decimal fraction or not."""
+def _seconds(env, name: str, default: float, zero_means: str | None = None) -> float:
+    """A duration in seconds above 0 (or 0, where `zero_means` says what 0 does): ASCII
+    digits, with a decimal fraction or not; not float()'s `1_0`, `nan` or `1e3`."""
     value = env.get(name) or str(default)
-    if not SECONDS.fullmatch(value) or float(value) <= 0:
-        raise ConfigurationError(f"{name} must be a number of seconds above 0, not {value!r}")
+    if not SECONDS.fullmatch(value) or (float(value) <= 0 and zero_means is None):
+        allowed = f"0 ({zero_means}) or more" if zero_means else "above 0"
+        raise ConfigurationError(f"{name} must be a number of seconds {allowed}, not {value!r}")
     return int(value) if value.isdigit() else float(value)
 
 

@@ -89,3 +89,24 @@ def test_trusted_proxies_default_to_none_and_must_be_addresses_or_networks():
     for wrong in ("*", "haproxy.internal", "10.0.0.5/24", "10.0.0.300"):
         with pytest.raises(ConfigurationError, match=f"CACHE_TRUSTED_PROXIES.*{re.escape(wrong)}"):
             trusted_proxies({"CACHE_TRUSTED_PROXIES": f"10.0.0.1,{wrong}"})
+
+
+@pytest.mark.parametrize("name, zero", [("CACHE_USAGE_FLUSH_SECONDS", False),
+                                        ("CACHE_PURGE_INTERVAL", True)])
+@pytest.mark.parametrize("value", ["1_0", "nan", "inf", "1e3", "-1", " 5", "５", "0x10", "abc"])
+def test_durations_take_plain_seconds_only(tmp_path, monkeypatch, name, zero, value):
+    monkeypatch.setenv("CACHE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=name):
+        Settings.from_env()
+
+
+def test_durations_in_seconds_and_the_purge_off_at_zero(tmp_path, monkeypatch):
+    monkeypatch.setenv("CACHE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("CACHE_USAGE_FLUSH_SECONDS", "0.5")
+    monkeypatch.setenv("CACHE_PURGE_INTERVAL", "0")
+    settings = Settings.from_env()
+    assert (settings.usage_flush_interval, settings.purge_interval) == (0.5, 0)
+    monkeypatch.setenv("CACHE_USAGE_FLUSH_SECONDS", "0")
+    with pytest.raises(ConfigurationError, match="above 0"):
+        Settings.from_env()

@@ -138,6 +138,19 @@ def test_a_server_refuses_a_trusted_proxy_it_cannot_use_in_one_line(tmp_path, da
     _assert_refused_in_one_line(answer, "CACHE_TRUSTED_PROXIES", "'*'")
 
 
+# (gunicorn reads WEB_CONCURRENCY itself first, with int(): "two" is its own traceback.)
+@pytest.mark.parametrize("name, value", [("WEB_CONCURRENCY", "2_0"), ("CACHE_WORKER_TIMEOUT", "1_0"),
+                                         ("CACHE_WORKER_TIMEOUT", "0"),
+                                         ("CACHE_GRACEFUL_TIMEOUT", "３０")])
+def test_gunicorn_refuses_a_worker_setting_that_is_not_a_whole_number_in_one_line(
+        tmp_path, database_url, name, value):
+    answer = _started([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], {
+        "CACHE_DATABASE_URL": database_url, "CACHE_INSTANCE_PATH": str(tmp_path),
+        "CACHE_BIND": f"127.0.0.1:{free_port()}", name: value,
+    })
+    _assert_refused_in_one_line(answer, name, repr(value))
+
+
 def test_the_master_s_check_lets_an_unreachable_database_pass(monkeypatch, tmp_path):
     """The app starts without its database (503s until it is back), so the check before
     the workers must not refuse it either."""

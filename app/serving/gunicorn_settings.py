@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import sys
 
-from app.config import ConfigurationError, trusted_proxies
+from app.config import ConfigurationError, positive_int, trusted_proxies
 from app.logs import LOGGING
 
 # Prometheus metrics are summed over the workers through files in this folder, which
@@ -30,19 +30,19 @@ bind = os.environ.get("CACHE_BIND", "0.0.0.0:8080")
 # or FORWARDED_ALLOW_IPS). docs/proxies.md states the rule.
 try:
     forwarded_allow_ips = ",".join(trusted_proxies())
+    # One worker per core, by measurement (docs/decisions/0006-worker-count.md): each
+    # worker runs its requests on a thread pool already, so more processes only add
+    # switching and memory.
+    workers = positive_int(os.environ, "WEB_CONCURRENCY", multiprocessing.cpu_count())
+    # A worker silent for this long is killed and replaced.
+    timeout = positive_int(os.environ, "CACHE_WORKER_TIMEOUT", 30)
+    # On SIGTERM, workers stop accepting and get this long to finish in-flight requests.
+    graceful_timeout = positive_int(os.environ, "CACHE_GRACEFUL_TIMEOUT", 30)
 except ConfigurationError as error:
     # One line and exit 1, not gunicorn's traceback of its config file.
     sys.exit(f"cache-api cannot start: {error}")
 # The app is ASGI (Connexion); each worker runs Flask handlers on a thread pool.
 worker_class = "app.serving.worker.Worker"
-# One worker per core, by measurement (docs/decisions/0006-worker-count.md): each worker
-# runs its requests on a thread pool already, so more processes only add switching and
-# memory.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-# A worker silent for this long is killed and replaced.
-timeout = int(os.environ.get("CACHE_WORKER_TIMEOUT", "30"))
-# On SIGTERM, workers stop accepting and get this long to finish in-flight requests.
-graceful_timeout = int(os.environ.get("CACHE_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
 # JSON lines on stderr. The access log is written by the app (one line per request,
 # with its request id and operation), so gunicorn's own is off.

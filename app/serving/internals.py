@@ -137,6 +137,17 @@ def _uvicorn_keep_alive() -> bool:
             and mentions(RequestResponseCycle.send, "keep_alive"))
 
 
+def _uvicorn_parser_errors() -> bool:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    return (mentions(HttpToolsProtocol.data_received, "feed_data", "HttpParserError",
+                     "send_400_response")
+            and parameters(HttpToolsProtocol.send_400_response) == ["self", "msg"]
+            and mentions(HttpToolsProtocol.on_url, "url")
+            and parameters(HttpToolsProtocol.on_header) == ["self", "name", "value"]
+            and mentions(HttpToolsProtocol.on_message_begin, "headers"))
+
+
 def _uvicorn_loop_by_import_string() -> bool:
     from uvicorn.config import Config
 
@@ -204,6 +215,11 @@ INTERNALS = (
              "RequestResponseCycle.keep_alive read by send()", "app/serving/worker.py "
              "(RecyclingProtocol)", "a keep-alive connection closes after about "
              "KEEPALIVE_REQUESTS requests", _uvicorn_keep_alive),
+    Internal("uvicorn", "HttpToolsProtocol.data_received answering a parser error (one a "
+             "callback raised too) with send_400_response(msg); on_url, on_header(name, "
+             "value), on_message_begin", "app/serving/worker.py (RecyclingProtocol)",
+             "request heads over the limits are refused with 414 or 431",
+             _uvicorn_parser_errors),
     Internal("uvicorn", "Config(loop='module:factory') imported by get_loop_factory",
              "app/serving/worker.py (Worker.CONFIG_KWARGS)",
              "the workers run on OneAcceptLoop, never uvloop", _uvicorn_loop_by_import_string),

@@ -18,6 +18,8 @@ tests/test_gunicorn.py checks that a shutdown closes nothing twice.
 """
 
 import asyncio
+import http
+import logging
 import random
 import sys
 
@@ -35,6 +37,18 @@ from uvicorn_worker import UvicornWorker
 # spread faster but the reconnections raise the p99
 # (docs/decisions/0005-spreading-connections.md).
 KEEPALIVE_REQUESTS = 1000
+
+# The request head's limits. httptools sets none: it gathers a header of any size in
+# memory before handing it on, and a 10 MB header was answered 200. These are the usual
+# servers' (nginx: 8 KiB lines, 32 KiB in all; gunicorn: 100 fields); the largest head
+# a client of this service needs is an 8 KiB token (app/contract/security.py) and a
+# short path.
+MAX_TARGET_BYTES = 8 * 1024
+MAX_HEAD_BYTES = 32 * 1024
+MAX_HEADER_FIELDS = 100
+HEAD_TOO_LARGE = (431, f"The request's header fields are over {MAX_HEAD_BYTES // 1024} KiB.")
+
+log = logging.getLogger(__name__)
 
 
 class OneAcceptLoop(asyncio.SelectorEventLoop):
@@ -56,19 +70,100 @@ class OneAcceptLoop(asyncio.SelectorEventLoop):
         super()._accept_connection(protocol_factory, sock, sslcontext, server, 1, *timeouts)
 
 
+class HeadRefused(Exception):
+    """A request head over a limit: raised in a parser callback, answered by the protocol."""
+
+
 class RecyclingProtocol(HttpToolsProtocol):
     """uvicorn's HTTP/1.1 protocol (httptools), closing a connection after its
-    KEEPALIVE_REQUESTS-th request or so, once that request is answered.
+    KEEPALIVE_REQUESTS-th request or so, once that request is answered, and refusing
+    request heads over the limits above.
 
     Requests a client has pipelined behind that one go unanswered, as with nginx's
     limit: RFC 9112 (9.3.2) has the client send them again on a new connection.
+
+    A head over a limit is answered here, before any of the app runs, as nginx does:
+    414 for the target, 431 for the header fields, a problem+json body, and the
+    connection closed (the rest of what was sent is not read).
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.requests_left = random.randint(KEEPALIVE_REQUESTS // 2, KEEPALIVE_REQUESTS * 3 // 2)
+        # Bytes received while a head was incomplete (while it is, every byte is head):
+        # httptools holds a field until it is whole, so this bounds what it gathers.
+        self.bytes_in_head = 0
+        self.in_head = True
+        # The head's fields as parsed, counted and measured, wherever the reads fell.
+        self.header_fields = 0
+        self.head_size = 0
+        self.head_refusal: tuple[int, str] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.in_head and not self.transport.is_closing():
+            # A read that ended one request and began the next counts whole: an
+            # overestimate by at most one read, on pipelined requests only.
+            self.bytes_in_head += len(data)
+            if self.bytes_in_head > MAX_HEAD_BYTES:
+                self._refuse_head(*HEAD_TOO_LARGE)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.in_head = True
+        self.header_fields = self.head_size = 0
+
+    def on_url(self, url: bytes) -> None:
+        if len(self.url) + len(url) > MAX_TARGET_BYTES:
+            self._refuse_in_parser(414, f"The request target (path and query) is over "
+                                        f"{MAX_TARGET_BYTES // 1024} KiB.")
+        self.head_size += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.header_fields += 1
+        self.head_size += len(name) + len(value) + 4  # ": " and CRLF
+        if self.header_fields > MAX_HEADER_FIELDS:
+            self._refuse_in_parser(431, f"The request has over {MAX_HEADER_FIELDS} header "
+                                        f"fields.")
+        if self.head_size > MAX_HEAD_BYTES:
+            self._refuse_in_parser(*HEAD_TOO_LARGE)
+        super().on_header(name, value)
+
+    def _refuse_in_parser(self, status: int, detail: str) -> None:
+        """Stop the parser; send_400_response then answers this refusal."""
+        self.head_refusal = (status, detail)
+        raise HeadRefused
+
+    def send_400_response(self, msg: str) -> None:
+        # uvicorn answers every parser error with this, HeadRefused from our callbacks
+        # too (the parser wraps what a callback raises).
+        if self.head_refusal is None:
+            super().send_400_response(msg)
+        else:
+            self._refuse_head(*self.head_refusal)
+
+    def _refuse_head(self, status: int, detail: str) -> None:
+        # Imported here: gunicorn's master imports this module to find the worker class,
+        # and must not build the app's metrics.
+        from app.contract.errors import PROBLEM_MEDIA_TYPE, problem_body
+
+        log.warning("refused a request head from %s: %s", self.client, detail)
+        body = problem_body(status, detail)
+        self.transport.write(b"".join([
+            f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n".encode(),
+            f"content-type: {PROBLEM_MEDIA_TYPE}\r\n".encode(),
+            f"content-length: {len(body)}\r\n".encode(),
+            # The app's CORS rule is out of reach here; the refusal holds nothing private.
+            b"access-control-allow-origin: *\r\n",
+            b"connection: close\r\n\r\n",
+            body,
+        ]))
+        self.transport.close()
 
     def on_headers_complete(self) -> None:
+        self.in_head = False
+        self.bytes_in_head = 0
         super().on_headers_complete()
         self.requests_left -= 1
         if self.requests_left <= 0 and self.cycle is not None:
