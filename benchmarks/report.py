@@ -122,6 +122,14 @@ def targets(results: dict) -> list[dict]:
                 check(f"{where}: decision p99 at half its maximum < {goal:g} ms",
                       f"{half['p99_ms']:.1f} ms at {half['rps']:.0f} req/s",
                       half["p99_ms"] < goal)
+            result, yard = cases.get("post", {}), cases.get("yardstick-post", {})
+            speed = ratio(result.get("rps"), yard.get("rps"))
+            if speed is not None:
+                check(f"{where}: POST item req/s >= 1.0x the yardstick's POST",
+                      f"{speed:.2f}x", speed >= 1)
+                if engine == "postgresql":
+                    check(f"{where}: POST item p99 < 200 ms", f"{result['p99_ms']:.0f} ms",
+                          result["p99_ms"] < 200)
             result, yard = cases.get("list100k", {}), cases.get("yardstick-list100k", {})
             speed = ratio(result.get("rps"), yard.get("rps"))
             if speed is not None:

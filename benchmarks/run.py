@@ -21,8 +21,9 @@ skipped, not measured). References measured in the same run:
   a constant reply through the whole chain that the service has;
 - ceiling-healthz: GET /healthz, the same middleware chain but not Connexion's
   routing or security;
-- yardstick-get / -list1k / -list100k: the yardstick doing the same GET by key
-  and the same lists, by hand in SQLAlchemy Core; yardstick-orm-get: its GET by key
+- yardstick-get / -list1k / -list100k / -post: the yardstick doing the same GET by
+  key, the same lists and the same write (counter, entry, history, one transaction),
+  by hand in SQLAlchemy Core; yardstick-orm-get: its GET by key
   through the ORM (the earlier yardstick), beside it whenever GET or the decision runs.
 
 After the rounds, the decision at a steady rate (`--steady`, shares of its measured
@@ -99,7 +100,7 @@ DECISION = f"/platform/{PROBE_DOMAIN}/ivrfallback/{PROBE_NUMBER}/decision?outcom
 CASES = [
     Case("get", "GET item", "service", "get", "GET", ENTRY, "yardstick-get"),
     Case("decision", "decision (timeout)", "service", "decision", "GET", DECISION, "yardstick-get"),
-    Case("post", "POST item", "service", "post", "POST", ENTRY),
+    Case("post", "POST item", "service", "post", "POST", ENTRY, "yardstick-post"),
     Case("list1k", "list of 1,000", "service", "list1k", "GET", LIST, "yardstick-list1k"),
     Case("list100k", "list of 100,000", "service", "list100k", "GET", BIG_LIST,
          "yardstick-list100k"),
@@ -109,6 +110,7 @@ CASES = [
     Case("yardstick-get", "yardstick: GET item", "yardstick", "get", "GET", ENTRY),
     Case("yardstick-orm-get", "yardstick (ORM): GET item", "yardstick", "orm-get", "GET",
          "/orm" + ENTRY),
+    Case("yardstick-post", "yardstick: POST item", "yardstick", "post", "POST", ENTRY),
     Case("yardstick-list1k", "yardstick: list of 1,000", "yardstick", "list1k", "GET", LIST),
     Case("yardstick-list100k", "yardstick: list of 100,000", "yardstick", "list100k", "GET",
          BIG_LIST),
@@ -299,7 +301,9 @@ def yardstick(url: str, secret: str, workers: int, worker_class: str, folder: Pa
                "yardstick:app"]
     if worker_class == "gthread":
         command[-1:-1] = ["--threads", "4"]
-    return Server("yardstick", command, env, folder / f"yardstick-{label}.log")
+    # Run from benchmarks/: from the checkout gunicorn would read the service's
+    # gunicorn.conf.py (its hooks and settings, and its check of the service's database).
+    return Server("yardstick", command, env, folder / f"yardstick-{label}.log", cwd=BENCH)
 
 
 def mint(secret: str) -> str:
