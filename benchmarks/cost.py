@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/cost.py [--cases get,decision,preflight,healthz]
         [--requests 4000] [--concurrency 16] [--rounds 5] [--profile FILE]
 
-    (cases: get, decision, list1k, list100k, preflight, healthz; a list of 100,000
+    (cases: get, decision, post, list1k, list100k, preflight, healthz; a list of 100,000
     numbers takes about 0.1 s: ask for fewer requests, e.g. --requests 40)
 
 The load benchmark (benchmarks/run.py) answers how fast the service is; on a
@@ -36,29 +36,44 @@ BENCH = Path(__file__).resolve().parent
 SECRET = "cost-benchmark-secret-of-at-least-32-bytes"
 
 
-def request_for(case: str, token: str, rng: random.Random) -> tuple[str, str, str, list]:
-    """(method, path, query, headers) as load.lua sends them."""
+# What benchmarks/run.py's POST sends.
+POST_BODY = json.dumps({
+    "mode": "onError", "expiration": "WEEK",
+    "command": {
+        "action": {"type": "call", "destAddr": "sip:desk@pbx.example.com", "maxRingTime": 30},
+        "phrases": [{"fileName": "closed.wav", "format": "wav"}],
+    },
+}).encode()
+
+
+def request_for(case: str, token: str, rng: random.Random) -> tuple[str, str, str, list, bytes]:
+    """(method, path, query, headers, body) as load.lua sends them."""
     domain = seed.domain_name(rng.randrange(seed.DOMAINS))
     number = seed.number(rng.randrange(seed.NUMBERS_PER_DOMAIN))
     auth = [(b"authorization", f"Bearer {token}".encode())]
     if case == "get":
-        return "GET", f"/cache/{domain}/ivrfallback/{number}", "", auth
+        return "GET", f"/cache/{domain}/ivrfallback/{number}", "", auth, b""
     if case == "decision":
-        return "GET", f"/platform/{domain}/ivrfallback/{number}/decision", "outcome=timeout", auth
+        return ("GET", f"/platform/{domain}/ivrfallback/{number}/decision", "outcome=timeout",
+                auth, b"")
+    if case == "post":
+        return "POST", f"/cache/{domain}/ivrfallback/{number}", "", [
+            *auth, (b"content-type", b"application/json"),
+            (b"content-length", str(len(POST_BODY)).encode())], POST_BODY
     if case == "list1k":
-        return "GET", f"/cache/{domain}/ivrfallback", "", auth
+        return "GET", f"/cache/{domain}/ivrfallback", "", auth, b""
     if case == "list100k":
-        return "GET", f"/cache/{seed.BIG_DOMAIN}/ivrfallback", "", auth
+        return "GET", f"/cache/{seed.BIG_DOMAIN}/ivrfallback", "", auth, b""
     if case == "preflight":
         return "OPTIONS", f"/cache/{domain}/ivrfallback/{number}", "", [
             (b"origin", b"https://portal.example.com"),
-            (b"access-control-request-method", b"GET")]
+            (b"access-control-request-method", b"GET")], b""
     if case == "healthz":
-        return "GET", "/healthz", "", []
+        return "GET", "/healthz", "", [], b""
     raise SystemExit(f"unknown case {case!r}")
 
 
-async def call(app, method: str, path: str, query: str, headers: list) -> int:
+async def call(app, method: str, path: str, query: str, headers: list, body: bytes) -> int:
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
         "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
@@ -68,7 +83,7 @@ async def call(app, method: str, path: str, query: str, headers: list) -> int:
     status = 0
 
     async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message):
         nonlocal status

@@ -70,3 +70,32 @@ commands = shuffled(st.fixed_dictionaries(
 ))
 numbers = st.text(alphabet=string.ascii_letters + string.digits + "+*#._-", min_size=1,
                   max_size=64) | st.sampled_from([".", "..", "#", "+"])
+
+
+# Any JSON value, leaning to the ones the specs name, to put in place of a part of a body.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=6) | st.sampled_from(["call", "hangup", "always", "onError", "DAY"]),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=6) | st.sampled_from(["type", "destAddr", "X-a"]),
+                      children, max_size=3),
+    max_leaves=6,
+)
+
+
+def paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from paths(item, (*prefix, index))
+
+
+def replaced(value, path, new):
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = replaced(value[path[0]], path[1:], new)
+    return copy

@@ -12,38 +12,12 @@ from hypothesis import strategies as st
 
 from app import transfer
 from tests.live_server import ROOT
-from tests.strategies import PERIODS, commands
+from tests.strategies import PERIODS, commands, json_values, paths, replaced
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-    | st.text(max_size=6) | st.sampled_from(["call", "hangup", "always", "onError", "DAY"]),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=6) | st.sampled_from(["type", "destAddr", "X-a"]),
-                      children, max_size=3),
-    max_leaves=6,
-)
 bodies = st.fixed_dictionaries(
     {"mode": st.sampled_from(["always", "onError"]), "command": commands},
     optional={"expiration": st.sampled_from(sorted(PERIODS)) | st.integers(0, 2**33)},
 )
-
-
-def paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from paths(item, (*prefix, index))
-
-
-def replaced(value, path, new):
-    if not path:
-        return new
-    copy = dict(value) if isinstance(value, dict) else list(value)
-    copy[path[0]] = replaced(value[path[0]], path[1:], new)
-    return copy
 
 
 def fast_accepts(body) -> bool:
