@@ -144,6 +144,7 @@ export async function render(main, { domain, number, href, draft }) {
       await refresh();
       say(renewNotice, `Renewed: expires ${when(data.ttl)}.`);
     } catch (error) {
+      if (await changedElsewhere(error, renewNotice, "renewed")) return;
       const named = error instanceof ApiError ? error.fieldErrors.find((e) => e.field === "expiration") : null;
       if (named) setError(renewExpiry, `expiration: ${named.message}`);
       say(renewNotice, `Not renewed: ${error.message}`, "error");
@@ -160,6 +161,7 @@ export async function render(main, { domain, number, href, draft }) {
       await refresh();
       say(notice, `Version ${version} restored as version ${data.version}.`);
     } catch (error) {
+      if (await changedElsewhere(error, notice, "restored")) return;
       const named = error instanceof ApiError ? error.fieldErrors.find((e) => e.field === "expiration") : null;
       if (named) {
         setError(restoreExpiry, `expiration: ${named.message}`);
@@ -167,6 +169,16 @@ export async function render(main, { domain, number, href, draft }) {
       }
       say(notice, `Not restored: ${error.message}`, "error");
     }
+  }
+
+  /** A 412 of restore or renew (their If-Match is the page's version): show what is current. */
+  async function changedElsewhere(error, where, verb) {
+    if (!(error instanceof ApiError) || error.status !== 412) return false;
+    await refresh();
+    say(where, entry
+      ? `Not ${verb}: this number was changed since you opened it; the page now shows version ${etag?.replace(/"/g, "")}.`
+      : `Not ${verb}: this number's fallback was deleted since you opened it.`, "error");
+    return true;
   }
 
   async function loadHistory() {
