@@ -332,6 +332,17 @@ def test_a_restore_or_renew_of_a_version_changed_meanwhile_is_refused(
     expect(page.get_by_text("Version 1 restored as version 6.")).to_be_visible()
     assert api(live_server, "GET", entry_path()).json()["data"]["command"] == first["command"]
 
+    # Deleted (version 7), then made again elsewhere (8) while the page shows no entry.
+    assert api(live_server, "DELETE", entry_path()).status_code == 200
+    page.reload()
+    expect(page.get_by_text("No fallback is set for this number")).to_be_visible()
+    expect(page.locator("#history")).not_to_be_empty()
+    assert api(live_server, "POST", entry_path(), json=CALL).status_code == 200
+    page.get_by_role("button", name="Restore 1").click()
+    expect(page.get_by_text("Not restored: this number was changed since you opened it; the "
+                            "page now shows version 8.")).to_be_visible()
+    assert api(live_server, "GET", entry_path()).json()["data"]["command"] == CALL["command"]
+
 
 def test_import_a_file_with_one_bad_entry_then_export(
         live_server, page, database_url, artifacts_dir, tmp_path):

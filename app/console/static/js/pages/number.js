@@ -156,8 +156,9 @@ export async function render(main, { domain, number, href, draft }) {
     if (restoreExpiry.value) body.expiration = restoreExpiry.value;
     setError(restoreExpiry, null);
     try {
+      // As a save: over the version shown, or only while there is still no entry.
       const { data } = await call("POST", manage("restore"), { body,
-        headers: etag ? { "If-Match": etag } : {} });
+        headers: etag ? { "If-Match": etag } : { "If-None-Match": "*" } });
       await refresh();
       say(notice, `Version ${version} restored as version ${data.version}.`);
     } catch (error) {
