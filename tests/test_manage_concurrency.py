@@ -71,9 +71,16 @@ def test_history_is_exact_under_concurrent_writers(database_url, tmp_path):
           f"{elapsed:.1f} s: {len(succeeded)} versions, none missing or repeated")
 
 
+# What the two editors of a round send, with the same If-Match, round after round: the
+# public writes and the management ones (restore, renew) against each other.
+EDITS = (("set", "set"), ("set", "delete"), ("renew", "restore"), ("restore", "set"),
+         ("renew", "delete"))
+
+
 def test_two_editors_with_the_same_etag_one_wins(database_url, tmp_path):
     auth = bearer(make_token())
     entry = f"/cache/{DOMAIN}/ivrfallback/1"
+    manage = f"/manage/{DOMAIN}/ivrfallback/1"
     rounds, tallies = 25, []
     with server_on(database_url, tmp_path, workers=WORKERS) as server, \
             httpx.Client(base_url=server.url, headers=auth, timeout=30) as setup:
@@ -83,12 +90,19 @@ def test_two_editors_with_the_same_etag_one_wins(database_url, tmp_path):
             barrier = threading.Barrier(2)
 
             def edit(editor: int) -> int:
+                condition = {"If-Match": etag}
+                action = EDITS[round_ % len(EDITS)][editor]
                 with httpx.Client(base_url=server.url, headers=auth, timeout=30) as client:
                     barrier.wait()
-                    if round_ % 5 == 4 and editor == 1:
-                        return client.delete(entry, headers={"If-Match": etag}).status_code
+                    if action == "delete":
+                        return client.delete(entry, headers=condition).status_code
+                    if action == "restore":
+                        return client.post(f"{manage}/restore", headers=condition,
+                                           json={"version": int(etag.strip('"'))}).status_code
+                    if action == "renew":
+                        return client.post(f"{manage}/renew", headers=condition).status_code
                     return client.post(entry, json=body(f"{round_}-{editor}"),
-                                       headers={"If-Match": etag}).status_code
+                                       headers=condition).status_code
 
             with ThreadPoolExecutor(2) as pool:
                 statuses = sorted(pool.map(edit, (0, 1)))

@@ -1,27 +1,21 @@
 """The IVR fallback cache: a command per number, run when the customer cannot be asked.
 
 Every write leaves a history version (app/storage/history.py); the entry's version is
-its ETag, which `If-Match` / `If-None-Match: *` make the writes conditional on.
+its ETag, which `If-Match` / `If-None-Match: *` make the writes conditional on
+(app/api/conditions.py).
 """
 
-import re
-
-from flask import Response, request
+from flask import Response
 
 from app import clock
 from app.storage import history, store
 from app.api import json_response
+from app.api.conditions import etag, if_match, if_none_match, precondition_failed
 from app.storage.db import read_session, session
 from app.contract.errors import problem
 from app.contract.schemas import FallbackSettingsSchema
 
 settings_schema = FallbackSettingsSchema()
-# A strong entity tag as this service makes them: a quoted version number.
-ENTITY_TAG = re.compile(r'"([1-9][0-9]{0,17})"')
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
 
 
 def list_numbers(domain: str):
@@ -40,50 +34,29 @@ def get_entry(domain: str, number: str):
 
 def set_entry(domain: str, number: str, body: dict, user: str | None = None):
     settings = settings_schema.load(body)
-    if_match = _if_match()
-    # The spec allows only `If-None-Match: *`.
-    create_only = "If-None-Match" in request.headers
     # As posted, not as loaded: GET must return exactly what was sent.
     change = history.Change(settings["mode"], body["command"], settings["expiration"])
     try:
         version = history.set_entry(
             session(), domain.lower(), number, change, by=user, now=clock.now(),
-            if_match=if_match, create_only=create_only,
+            if_match=if_match(), if_none_match=if_none_match(),
         )
     except history.PreconditionFailed as failed:
-        return _precondition_failed(failed.current, number)
+        return precondition_failed(failed, number)
     return json_response({"success": True}, headers={"ETag": etag(version)})
 
 
 def delete_entry(domain: str, number: str, user: str | None = None):
-    if_match = _if_match()
     try:
         deleted = history.delete_entry(
-            session(), domain.lower(), number, by=user, now=clock.now(), if_match=if_match
+            session(), domain.lower(), number, by=user, now=clock.now(),
+            if_match=if_match(), if_none_match=if_none_match(),
         )
     except history.PreconditionFailed as failed:
-        return _precondition_failed(failed.current, number)
+        return precondition_failed(failed, number)
     if not deleted:
         return _not_found(domain, number)
     return json_response({"success": True})
-
-
-def _if_match():
-    """None (no header), history.ANY, or the versions listed (the spec has checked the form)."""
-    value = request.headers.get("If-Match")
-    if value is None:
-        return None
-    if value.strip() == "*":
-        return history.ANY
-    return [int(version) for version in ENTITY_TAG.findall(value)]
-
-
-def _precondition_failed(current: int | None, number: str):
-    detail = (f"The entry for '{number}' is no longer the version you sent."
-              if current is not None else f"There is no IVR fallback for '{number}' to match.")
-    if current is not None and request.method == "POST" and "If-None-Match" in request.headers:
-        detail = f"An IVR fallback for '{number}' exists already."
-    return problem(412, detail, headers={"ETag": etag(current)} if current is not None else None)
 
 
 def _not_found(domain: str, number: str):

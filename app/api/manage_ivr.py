@@ -1,8 +1,13 @@
-"""The management API's view of one IVR fallback entry: dry run, usage, history, restore, renew."""
+"""The management API's view of one IVR fallback entry: dry run, usage, history, restore, renew.
+
+Restore and renew are conditional as the public API's writes (app/api/conditions.py),
+and answer the entry's new ETag.
+"""
 
 from app import clock, decision, sip_request
 from app.storage import history, store
 from app.api import json_response
+from app.api.conditions import etag, if_match, if_none_match, precondition_failed
 from app.api.ivr_fallback import _not_found
 from app.api.manage_usage import usage_range
 from app.storage.db import session
@@ -65,18 +70,26 @@ def restore(domain: str, number: str, body: dict, user: str | None = None):
                        "new expiration to restore it",
                        {"expiration": "required: the version expired"})
     change = history.Change(old.mode, old.command, expires_at)
-    version = history.set_entry(db, domain.lower(), number, change, by=user, now=now,
-                                action=history.RESTORE)
-    return json_response({"success": True, "version": version})
+    try:
+        version = history.set_entry(db, domain.lower(), number, change, by=user, now=now,
+                                    action=history.RESTORE, if_match=if_match(),
+                                    if_none_match=if_none_match())
+    except history.PreconditionFailed as failed:
+        return precondition_failed(failed, number)
+    return json_response({"success": True, "version": version}, headers={"ETag": etag(version)})
 
 
 def renew(domain: str, number: str, body=None, user: str | None = None):
     expires_at = renew_expiry(body)
-    renewed = history.renew_entry(session(), domain.lower(), number, expires_at, by=user,
-                                  now=clock.now())
-    if not renewed:
+    try:
+        version = history.renew_entry(session(), domain.lower(), number, expires_at, by=user,
+                                      now=clock.now(), if_match=if_match(),
+                                      if_none_match=if_none_match())
+    except history.PreconditionFailed as failed:
+        return precondition_failed(failed, number)
+    if version is None:
         return _not_found(domain, number)
-    return json_response({"success": True, "ttl": expires_at})
+    return json_response({"success": True, "ttl": expires_at}, headers={"ETag": etag(version)})
 
 
 def renew_expiry(body):

@@ -9,7 +9,10 @@ transaction here, in three steps:
    gets the next version: never a duplicate, never a gap;
 2. write the entry, with that version (its ETag); a conditional write
    (If-Match, If-None-Match) is a single UPDATE/upsert whose WHERE carries the
-   condition, so the check and the write are one atomic statement;
+   condition, so the check and the write are one atomic statement. Both
+   conditions are judged in RFC 9110's order (section 13.2.2: If-Match first);
+   a write that needs a live entry under `If-None-Match: *` can never happen,
+   and is judged by one read, writing nothing;
 3. insert the history row under the primary key (domain, number, version).
 
 Unlike app/storage/store.py, each of these functions is a whole transaction and commits
@@ -21,7 +24,7 @@ import dataclasses
 import json
 import time
 
-from sqlalchemy import case, delete, select, text, true, update
+from sqlalchemy import case, delete, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -31,15 +34,18 @@ from app.storage.store import INSERT_BY_DIALECT, KEY_COLUMNS, upsert
 SET, DELETE, RESTORE, RENEW, IMPORT = "set", "delete", "restore", "renew", "import"
 # If-Match: * (any current entry).
 ANY = "*"
+IF_MATCH, IF_NONE_MATCH = "If-Match", "If-None-Match"
 # An import batch that loses a deadlock (PostgreSQL aborts one side) is tried again.
 DEADLOCK_RETRIES = 3
 
 
 class PreconditionFailed(Exception):
-    """If-Match or If-None-Match did not hold; `current` is the live entry's version."""
+    """`header` (IF_MATCH or IF_NONE_MATCH) did not hold; `current` is the live entry's
+    version (None: there is none)."""
 
-    def __init__(self, current: int | None):
-        super().__init__(current)
+    def __init__(self, header: str, current: int | None):
+        super().__init__(header, current)
+        self.header = header
         self.current = current
 
 
@@ -115,34 +121,58 @@ def current_version(session: Session, domain: str, number: str, now: int) -> int
     return session.scalar(select(IvrFallback.version).where(*_live(domain, number, now)))
 
 
-def _fail(session: Session, domain: str, number: str, now: int):
+def _matches(if_match, version: int | None) -> bool:
+    """Whether If-Match (ANY or a list of versions) holds for the live entry's version."""
+    return version is not None and (if_match == ANY or version in if_match)
+
+
+def _version_condition(if_match) -> tuple:
+    """The WHERE clause of If-Match on a write of the live entry (ANY: the entry itself)."""
+    return () if if_match in (None, ANY) else (IvrFallback.version.in_(if_match),)
+
+
+def _fail(session: Session, domain: str, number: str, now: int, header: str):
     """Undo the bump (no version is spent on a refused write) and say what is current."""
     session.rollback()
-    raise PreconditionFailed(current_version(session, domain, number, now))
+    raise PreconditionFailed(header, current_version(session, domain, number, now))
+
+
+def _judge_if_none_match(session: Session, domain: str, number: str, now: int, if_match) -> None:
+    """`If-None-Match: *` on a write that needs a live entry (one with If-Match, a renew, a
+    delete): it can never write. Raise for the condition that fails first (If-Match);
+    return when neither fails (no live entry, no If-Match): the write has nothing to do."""
+    current = current_version(session, domain, number, now)
+    session.rollback()
+    if if_match is not None and not _matches(if_match, current):
+        raise PreconditionFailed(IF_MATCH, current)
+    if current is not None:
+        raise PreconditionFailed(IF_NONE_MATCH, current)
 
 
 def set_entry(
     session: Session, domain: str, number: str, change: Change, *, by: str | None, now: int,
-    action: str = SET, if_match=None, create_only: bool = False,
+    action: str = SET, if_match=None, if_none_match: bool = False,
 ) -> int:
     """Create or replace the entry; return its new version.
 
-    `if_match`: ANY or a list of versions the live entry must be; `create_only`:
-    only if there is no live entry. Either failing raises PreconditionFailed.
+    `if_match`: ANY or a list of versions the live entry must be; `if_none_match`
+    (`If-None-Match: *`): only if there is no live entry. Either failing raises
+    PreconditionFailed.
     """
+    if if_match is not None and if_none_match:
+        # If-Match holds only for a live entry, which If-None-Match: * then refuses.
+        _judge_if_none_match(session, domain, number, now, if_match)
     version = _bump(session, domain, [number])[number]
     row = _entry_row(domain, number, version, now, by, change)
     if if_match is not None:
-        matches = true() if if_match == ANY else IvrFallback.version.in_(if_match)
         # Only a live entry is updated: it stays the entry it was (created_version kept).
         values = {name: value for name, value in row.items()
                   if name not in KEY_COLUMNS and name != "created_version"}
-        result = session.execute(
-            update(IvrFallback).where(*_live(domain, number, now), matches).values(values)
-        )
+        result = session.execute(update(IvrFallback).where(
+            *_live(domain, number, now), *_version_condition(if_match)).values(values))
         if result.rowcount == 0:
-            _fail(session, domain, number, now)
-    elif create_only:
+            _fail(session, domain, number, now, IF_MATCH)
+    elif if_none_match:
         # Inserts, or replaces only an expired row (which no longer exists for clients).
         insert = INSERT_BY_DIALECT[session.get_bind().dialect.name]
         statement = insert(IvrFallback).values(row)
@@ -154,7 +184,7 @@ def set_entry(
         # RETURNING, not rowcount: an ORM insert's rowcount is -1 on psycopg.
         ).returning(IvrFallback.version)).first()
         if written is None:
-            _fail(session, domain, number, now)
+            _fail(session, domain, number, now, IF_NONE_MATCH)
     else:
         upsert(session, IvrFallback, [row], keep=_keep_usage_if_live(now, version))
     _record(session, [_history_row(domain, number, version, now, by, action, change)])
@@ -163,15 +193,21 @@ def set_entry(
 
 
 def delete_entry(
-    session: Session, domain: str, number: str, *, by: str | None, now: int, if_match=None
+    session: Session, domain: str, number: str, *, by: str | None, now: int, if_match=None,
+    if_none_match: bool = False,
 ) -> bool:
-    """Delete the live entry; False when there is none (and no If-Match was given)."""
+    """Delete the live entry; False when there is none (and no If-Match was given).
+    Preconditions as in `set_entry`."""
+    if if_none_match:
+        _judge_if_none_match(session, domain, number, now, if_match)
+        return False
     version = _bump(session, domain, [number])[number]
-    condition = () if if_match in (None, ANY) else (IvrFallback.version.in_(if_match),)
-    result = session.execute(delete(IvrFallback).where(*_live(domain, number, now), *condition))
+    result = session.execute(
+        delete(IvrFallback).where(*_live(domain, number, now), *_version_condition(if_match))
+    )
     if result.rowcount == 0:
         if if_match is not None:
-            _fail(session, domain, number, now)
+            _fail(session, domain, number, now, IF_MATCH)
         session.rollback()
         return False
     _record(session, [_history_row(domain, number, version, now, by, DELETE, None)])
@@ -180,23 +216,30 @@ def delete_entry(
 
 
 def renew_entry(
-    session: Session, domain: str, number: str, expires_at: int, *, by: str | None, now: int
-) -> bool:
-    """Give the live entry a new expiry, as a new version; False when there is none."""
+    session: Session, domain: str, number: str, expires_at: int, *, by: str | None, now: int,
+    if_match=None, if_none_match: bool = False,
+) -> int | None:
+    """Give the live entry a new expiry, as a new version, and return that version; None
+    when there is none (and no If-Match was given). Preconditions as in `set_entry`."""
+    if if_none_match:
+        _judge_if_none_match(session, domain, number, now, if_match)
+        return None
     version = _bump(session, domain, [number])[number]
     renewed = session.execute(
         update(IvrFallback)
-        .where(*_live(domain, number, now))
+        .where(*_live(domain, number, now), *_version_condition(if_match))
         .values(expires_at=expires_at, updated_at=now, updated_by=by, version=version)
         .returning(IvrFallback.mode, IvrFallback.command)
     ).first()
     if renewed is None:
+        if if_match is not None:
+            _fail(session, domain, number, now, IF_MATCH)
         session.rollback()
-        return False
+        return None
     change = Change(renewed.mode, renewed.command, expires_at)
     _record(session, [_history_row(domain, number, version, now, by, RENEW, change)])
     session.commit()
-    return True
+    return version
 
 
 def import_entries(

@@ -300,6 +300,50 @@ def test_renew_from_the_number_the_expiring_and_the_siprec_pages(
     assert 0 < ttl - time.time() <= 86400
 
 
+def test_a_restore_or_renew_of_a_version_changed_meanwhile_is_refused(
+        live_server, page, database_url, artifacts_dir):
+    first = {"mode": "always", "command": {"action": {"type": "hangup"}}}
+    assert api(live_server, "POST", entry_path(), json=first).status_code == 200
+    assert api(live_server, "POST", entry_path(), json=CALL).status_code == 200
+    sign_in(page, live_server)
+    open_number(page)
+    renew = page.get_by_role("form", name="Renew")
+
+    # Someone else writes version 3 while the page shows version 2.
+    assert api(live_server, "POST", entry_path(), json=CALL).status_code == 200
+    ttl = api(live_server, "GET", entry_path()).json()["data"]["ttl"]
+    renew.get_by_label("Period", exact=True).select_option("DAY")
+    renew.get_by_role("button", name="Renew").click()
+    expect(page.get_by_text("Not renewed: this number was changed since you opened it; the page "
+                            "now shows version 3.")).to_be_visible()
+    stored = api(live_server, "GET", entry_path())
+    assert (stored.headers["ETag"], stored.json()["data"]["ttl"]) == ('"3"', ttl)
+    renew.get_by_role("button", name="Renew").click()
+    expect(page.get_by_text(re.compile("^Renewed: expires"))).to_be_visible()
+    assert api(live_server, "GET", entry_path()).headers["ETag"] == '"4"'
+
+    assert api(live_server, "POST", entry_path(), json=CALL).status_code == 200
+    page.get_by_role("button", name="Restore 1").click()
+    expect(page.get_by_text("Not restored: this number was changed since you opened it; the "
+                            "page now shows version 5.")).to_be_visible()
+    stored = api(live_server, "GET", entry_path())
+    assert stored.headers["ETag"] == '"5"' and stored.json()["data"]["command"] == CALL["command"]
+    page.get_by_role("button", name="Restore 1").click()
+    expect(page.get_by_text("Version 1 restored as version 6.")).to_be_visible()
+    assert api(live_server, "GET", entry_path()).json()["data"]["command"] == first["command"]
+
+    # Deleted (version 7), then made again elsewhere (8) while the page shows no entry.
+    assert api(live_server, "DELETE", entry_path()).status_code == 200
+    page.reload()
+    expect(page.get_by_text("No fallback is set for this number")).to_be_visible()
+    expect(page.locator("#history")).not_to_be_empty()
+    assert api(live_server, "POST", entry_path(), json=CALL).status_code == 200
+    page.get_by_role("button", name="Restore 1").click()
+    expect(page.get_by_text("Not restored: this number was changed since you opened it; the "
+                            "page now shows version 8.")).to_be_visible()
+    assert api(live_server, "GET", entry_path()).json()["data"]["command"] == CALL["command"]
+
+
 def test_import_a_file_with_one_bad_entry_then_export(
         live_server, page, database_url, artifacts_dir, tmp_path):
     good = {"number": "+46700000001", "mode": "always", "expiration": "MONTH",

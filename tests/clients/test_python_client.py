@@ -476,6 +476,31 @@ def test_etags_on_reads_and_conditions_on_writes(customer):
                                           if_match=current).success is True
 
 
+def test_the_management_writes_take_conditions_and_answer_etags(customer, platform):
+    ivr_fallback_set_entry.sync(DOMAIN, NUMBER, client=customer, body=settings())
+    first = etag(ivr_fallback_get_entry.sync_detailed(DOMAIN, NUMBER, client=customer))
+
+    restored = manage_ivr_restore.sync_detailed(
+        DOMAIN, NUMBER, client=customer, body=models.RestoreSettings(version=1), if_match=first)
+    renewed = manage_ivr_renew.sync_detailed(DOMAIN, NUMBER, client=customer,
+                                             if_match=etag(restored))
+    stale = refused(lambda: manage_ivr_renew.sync(DOMAIN, NUMBER, client=customer,
+                                                  if_match=first), 412)
+    exists = refused(lambda: manage_ivr_restore.sync(
+        DOMAIN, NUMBER, client=customer, body=models.RestoreSettings(version=1),
+        if_none_match=models.ManageIvrRestoreIfNoneMatch.VALUE_0), 412)
+
+    current = etag(ivr_fallback_get_entry.sync_detailed(DOMAIN, NUMBER, client=customer))
+    assert (etag(restored), etag(renewed), current) == ('"2"', '"3"', '"3"')
+    assert stale.etag == current and exists.etag == current
+    # A SIPRec entry has no ETag: `*` holds while it exists, a tag never.
+    platform_siprec_set_entry.sync(DOMAIN, NUMBER, client=platform, body=models.SiprecSettings(
+        expiration=models.ExpirationPeriod.DAY))
+    assert manage_siprec_renew.sync(DOMAIN, NUMBER, client=customer, if_match="*").success
+    assert refused(lambda: manage_siprec_renew.sync(DOMAIN, NUMBER, client=customer,
+                                                    if_match=current), 412).etag is None
+
+
 def test_async_calls_and_their_refusals(connect, tokens):
     async def run(client):
         async with client:

@@ -30,8 +30,12 @@ from .history import History
 from .import_document import ImportDocument
 from .import_results import ImportResults
 from .import_results_results_item import ImportResultsResultsItem
+from .ivr_fallback_delete_entry_if_none_match import IvrFallbackDeleteEntryIfNoneMatch
 from .ivr_fallback_set_entry_if_none_match import IvrFallbackSetEntryIfNoneMatch
+from .manage_ivr_renew_if_none_match import ManageIvrRenewIfNoneMatch
+from .manage_ivr_restore_if_none_match import ManageIvrRestoreIfNoneMatch
 from .manage_ivr_usage_bucket import ManageIvrUsageBucket
+from .manage_siprec_renew_if_none_match import ManageSiprecRenewIfNoneMatch
 from .manage_usage_domain_usage_bucket import ManageUsageDomainUsageBucket
 from .mode import Mode
 from .number_list import NumberList
@@ -98,8 +102,12 @@ __all__ = (
     "ImportDocument",
     "ImportResults",
     "ImportResultsResultsItem",
+    "IvrFallbackDeleteEntryIfNoneMatch",
     "IvrFallbackSetEntryIfNoneMatch",
+    "ManageIvrRenewIfNoneMatch",
+    "ManageIvrRestoreIfNoneMatch",
     "ManageIvrUsageBucket",
+    "ManageSiprecRenewIfNoneMatch",
     "ManageUsageDomainUsageBucket",
     "Mode",
     "NumberList",

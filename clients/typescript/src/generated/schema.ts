@@ -67,14 +67,17 @@ export interface paths {
          *     returns exactly the posted `mode` and `command`, plus `ttl`.
          *     Optionally conditional: with `If-Match` only if the object is still
          *     that version, with `If-None-Match: *` only if there is none (412
-         *     otherwise).
+         *     otherwise). With both, `If-Match` is judged first (RFC 9110): when it
+         *     holds the object exists, so `If-None-Match: *` fails and the answer is
+         *     a 412.
          */
         post: operations["ivr_fallback.set_entry"];
         /**
          * Delete IVR fallback configuration for a specific number from cache
          * @description Deletes the number's fallback object; an absent or expired number is a 404.
          *     Optionally conditional: with `If-Match` only if the object is still
-         *     that version (412 otherwise).
+         *     that version (412 otherwise). `If-None-Match: *` holds only when there
+         *     is no object (so it is a 412, or the 404 the delete would be).
          */
         delete: operations["ivr_fallback.delete_entry"];
         /**
@@ -426,6 +429,13 @@ export interface paths {
          *     expiry unless `expiration` is sent; a version whose expiry has passed
          *     needs one (400 naming `expiration` without it). A version that is a
          *     delete cannot be restored (400); an unknown version is a 404.
+         *
+         *     Optionally conditional, as the public API's writes: with `If-Match`
+         *     only if the entry is still that version (the `ETag` of the public
+         *     `GET`, or of the last write's answer), with `If-None-Match: *` only if
+         *     there is no live entry (bringing a deleted or expired one back); 412
+         *     otherwise, nothing written. `If-Match` is judged first, so both
+         *     together are always a 412. The answer's `ETag` is the new version.
          */
         post: operations["manage_ivr.restore"];
         delete?: never;
@@ -461,6 +471,13 @@ export interface paths {
          * @description The entry's `mode` and `command` stay; its expiry becomes `expiration`
          *     (default `HALF-YEAR`), as a new version (action `renew`). An absent or
          *     expired entry is a 404. The body is optional.
+         *
+         *     Optionally conditional, as the public API's writes: with `If-Match`
+         *     only if the entry is still that version (412 otherwise, with the
+         *     current `ETag`; also 412 when there is no entry to match), nothing
+         *     written. A renewal needs an entry, so `If-None-Match: *` never holds
+         *     with one (412) and without one the answer is the 404. The answer's
+         *     `ETag` is the new version.
          */
         post: operations["manage_ivr.renew"];
         delete?: never;
@@ -496,6 +513,12 @@ export interface paths {
          * @description The number stays in the SIPRec cache until `expiration` (default
          *     `HALF-YEAR`). An absent or expired entry is a 404: only the platform
          *     puts numbers in that cache. The body is optional.
+         *
+         *     Optionally conditional, with the public API's headers. A SIPRec entry
+         *     has no versions (no `ETag`): `If-Match: *` holds when the entry exists
+         *     (412 instead of the 404 otherwise), and an entity tag such as `"3"`
+         *     never matches (412, nothing written). `If-None-Match: *` never holds
+         *     with an entry (412) and without one the answer is the 404.
          */
         post: operations["manage_siprec.renew"];
         delete?: never;
@@ -1056,6 +1079,22 @@ export interface components {
                 "application/json": components["schemas"]["Success"];
             };
         };
+        /** @description The object was written; its `ETag` is the new version. */
+        Written: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "success": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["Success"];
+            };
+        };
         /** @description CORS preflight answer; needs no token. */
         Preflight: {
             headers: {
@@ -1154,7 +1193,8 @@ export interface components {
         };
         /**
          * @description `If-Match` names another version than the current one (its `ETag` is
-         *     sent), or `If-None-Match: *` and the object exists.
+         *     sent), or there is no object to match (no `ETag`); or
+         *     `If-None-Match: *` and the object exists (its `ETag` is sent).
          */
         PreconditionFailed: {
             headers: {
@@ -1226,6 +1266,45 @@ export interface components {
                 "application/json": components["schemas"]["Renewed"];
             };
         };
+        /** @description The entry's new expiry; its `ETag` is the new version. */
+        RenewedVersion: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "success": true,
+                 *       "ttl": 1782950400
+                 *     }
+                 */
+                "application/json": components["schemas"]["Renewed"];
+            };
+        };
+        /**
+         * @description `If-Match` names an entity tag (a SIPRec entry has none), or is `*`
+         *     and there is no entry; or `If-None-Match: *` and the entry exists.
+         */
+        SiprecPreconditionFailed: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Precondition Failed",
+                 *       "status": 412,
+                 *       "detail": "SIPRec entries have no versions: only If-Match: * (the entry exists) can hold.",
+                 *       "success": false
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The number has no such version (never made, or beyond retention). */
         UnknownVersion: {
             headers: {
@@ -1284,7 +1363,10 @@ export interface components {
          *     API page would send it with every try of the operation.
          */
         "If-Match": string;
-        /** @description Optional, only `*`: create only; 412 if the number has a fallback object. */
+        /**
+         * @description Optional, only `*`: write only if the number has no fallback object
+         *     (412 if it has one). Judged after `If-Match`.
+         */
         "If-None-Match": "*";
         /**
          * @description The range's start, unix seconds (with `to`): the series covers the
@@ -1464,7 +1546,10 @@ export interface operations {
                  *     API page would send it with every try of the operation.
                  */
                 "If-Match"?: components["parameters"]["If-Match"];
-                /** @description Optional, only `*`: create only; 412 if the number has a fallback object. */
+                /**
+                 * @description Optional, only `*`: write only if the number has no fallback object
+                 *     (412 if it has one). Judged after `If-Match`.
+                 */
                 "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path: {
@@ -1488,7 +1573,7 @@ export interface operations {
             };
         };
         responses: {
-            200: components["responses"]["Success"];
+            200: components["responses"]["Written"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -1509,6 +1594,11 @@ export interface operations {
                  *     API page would send it with every try of the operation.
                  */
                 "If-Match"?: components["parameters"]["If-Match"];
+                /**
+                 * @description Optional, only `*`: write only if the number has no fallback object
+                 *     (412 if it has one). Judged after `If-Match`.
+                 */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path: {
                 /**
@@ -2238,7 +2328,20 @@ export interface operations {
     "manage_ivr.restore": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Optional: write only if the number's fallback object is still this
+                 *     version, an `ETag` from `GET` such as `"3"` (several: any of them;
+                 *     `*`: any existing object). 412 otherwise. No example on purpose: the
+                 *     API page would send it with every try of the operation.
+                 */
+                "If-Match"?: components["parameters"]["If-Match"];
+                /**
+                 * @description Optional, only `*`: write only if the number has no fallback object
+                 *     (412 if it has one). Judged after `If-Match`.
+                 */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
             path: {
                 /**
                  * @description The customer's domain, a DNS name; compared case-insensitively.
@@ -2264,6 +2367,7 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2280,6 +2384,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["UnknownVersion"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["Unavailable"];
@@ -2313,7 +2418,20 @@ export interface operations {
     "manage_ivr.renew": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Optional: write only if the number's fallback object is still this
+                 *     version, an `ETag` from `GET` such as `"3"` (several: any of them;
+                 *     `*`: any existing object). 412 otherwise. No example on purpose: the
+                 *     API page would send it with every try of the operation.
+                 */
+                "If-Match"?: components["parameters"]["If-Match"];
+                /**
+                 * @description Optional, only `*`: write only if the number has no fallback object
+                 *     (412 if it has one). Judged after `If-Match`.
+                 */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
             path: {
                 /**
                  * @description The customer's domain, a DNS name; compared case-insensitively.
@@ -2340,11 +2458,12 @@ export interface operations {
             };
         };
         responses: {
-            200: components["responses"]["Renewed"];
+            200: components["responses"]["RenewedVersion"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["Unavailable"];
@@ -2378,7 +2497,20 @@ export interface operations {
     "manage_siprec.renew": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Optional: write only if the number's fallback object is still this
+                 *     version, an `ETag` from `GET` such as `"3"` (several: any of them;
+                 *     `*`: any existing object). 412 otherwise. No example on purpose: the
+                 *     API page would send it with every try of the operation.
+                 */
+                "If-Match"?: components["parameters"]["If-Match"];
+                /**
+                 * @description Optional, only `*`: write only if the number has no fallback object
+                 *     (412 if it has one). Judged after `If-Match`.
+                 */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
             path: {
                 /**
                  * @description The customer's domain, a DNS name; compared case-insensitively.
@@ -2410,6 +2542,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSiprecEntry"];
+            412: components["responses"]["SiprecPreconditionFailed"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["Unavailable"];

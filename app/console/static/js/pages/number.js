@@ -144,6 +144,7 @@ export async function render(main, { domain, number, href, draft }) {
       await refresh();
       say(renewNotice, `Renewed: expires ${when(data.ttl)}.`);
     } catch (error) {
+      if (await changedElsewhere(error, renewNotice, "renewed")) return;
       const named = error instanceof ApiError ? error.fieldErrors.find((e) => e.field === "expiration") : null;
       if (named) setError(renewExpiry, `expiration: ${named.message}`);
       say(renewNotice, `Not renewed: ${error.message}`, "error");
@@ -155,11 +156,13 @@ export async function render(main, { domain, number, href, draft }) {
     if (restoreExpiry.value) body.expiration = restoreExpiry.value;
     setError(restoreExpiry, null);
     try {
+      // As a save: over the version shown, or only while there is still no entry.
       const { data } = await call("POST", manage("restore"), { body,
-        headers: etag ? { "If-Match": etag } : {} });
+        headers: etag ? { "If-Match": etag } : { "If-None-Match": "*" } });
       await refresh();
       say(notice, `Version ${version} restored as version ${data.version}.`);
     } catch (error) {
+      if (await changedElsewhere(error, notice, "restored")) return;
       const named = error instanceof ApiError ? error.fieldErrors.find((e) => e.field === "expiration") : null;
       if (named) {
         setError(restoreExpiry, `expiration: ${named.message}`);
@@ -167,6 +170,16 @@ export async function render(main, { domain, number, href, draft }) {
       }
       say(notice, `Not restored: ${error.message}`, "error");
     }
+  }
+
+  /** A 412 of restore or renew (their If-Match is the page's version): show what is current. */
+  async function changedElsewhere(error, where, verb) {
+    if (!(error instanceof ApiError) || error.status !== 412) return false;
+    await refresh();
+    say(where, entry
+      ? `Not ${verb}: this number was changed since you opened it; the page now shows version ${etag?.replace(/"/g, "")}.`
+      : `Not ${verb}: this number's fallback was deleted since you opened it.`, "error");
+    return true;
   }
 
   async function loadHistory() {

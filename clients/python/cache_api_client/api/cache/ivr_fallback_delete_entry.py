@@ -6,6 +6,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.ivr_fallback_delete_entry_if_none_match import (
+    IvrFallbackDeleteEntryIfNoneMatch,
+)
 from ...models.problem import Problem
 from ...models.success import Success
 from ...types import UNSET, Response, Unset
@@ -16,10 +19,14 @@ def _get_kwargs(
     number: str,
     *,
     if_match: str | Unset = UNSET,
+    if_none_match: IvrFallbackDeleteEntryIfNoneMatch | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
         headers["If-Match"] = if_match
+
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = str(if_none_match)
 
     _kwargs: dict[str, Any] = {
         "method": "delete",
@@ -94,17 +101,20 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     if_match: str | Unset = UNSET,
+    if_none_match: IvrFallbackDeleteEntryIfNoneMatch | Unset = UNSET,
 ) -> Response[Problem | Success]:
     """Delete IVR fallback configuration for a specific number from cache
 
      Deletes the number's fallback object; an absent or expired number is a 404.
     Optionally conditional: with `If-Match` only if the object is still
-    that version (412 otherwise).
+    that version (412 otherwise). `If-None-Match: *` holds only when there
+    is no object (so it is a 412, or the 404 the delete would be).
 
     Args:
         domain (str):
         number (str):
         if_match (str | Unset):
+        if_none_match (IvrFallbackDeleteEntryIfNoneMatch | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -118,6 +128,7 @@ def sync_detailed(
         domain=domain,
         number=number,
         if_match=if_match,
+        if_none_match=if_none_match,
     )
 
     response = client.get_httpx_client().request(
@@ -133,17 +144,20 @@ def sync(
     *,
     client: AuthenticatedClient,
     if_match: str | Unset = UNSET,
+    if_none_match: IvrFallbackDeleteEntryIfNoneMatch | Unset = UNSET,
 ) -> Problem | Success | None:
     """Delete IVR fallback configuration for a specific number from cache
 
      Deletes the number's fallback object; an absent or expired number is a 404.
     Optionally conditional: with `If-Match` only if the object is still
-    that version (412 otherwise).
+    that version (412 otherwise). `If-None-Match: *` holds only when there
+    is no object (so it is a 412, or the 404 the delete would be).
 
     Args:
         domain (str):
         number (str):
         if_match (str | Unset):
+        if_none_match (IvrFallbackDeleteEntryIfNoneMatch | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -158,6 +172,7 @@ def sync(
         number=number,
         client=client,
         if_match=if_match,
+        if_none_match=if_none_match,
     ).parsed
 
 
@@ -167,17 +182,20 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     if_match: str | Unset = UNSET,
+    if_none_match: IvrFallbackDeleteEntryIfNoneMatch | Unset = UNSET,
 ) -> Response[Problem | Success]:
     """Delete IVR fallback configuration for a specific number from cache
 
      Deletes the number's fallback object; an absent or expired number is a 404.
     Optionally conditional: with `If-Match` only if the object is still
-    that version (412 otherwise).
+    that version (412 otherwise). `If-None-Match: *` holds only when there
+    is no object (so it is a 412, or the 404 the delete would be).
 
     Args:
         domain (str):
         number (str):
         if_match (str | Unset):
+        if_none_match (IvrFallbackDeleteEntryIfNoneMatch | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -191,6 +209,7 @@ async def asyncio_detailed(
         domain=domain,
         number=number,
         if_match=if_match,
+        if_none_match=if_none_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -204,17 +223,20 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     if_match: str | Unset = UNSET,
+    if_none_match: IvrFallbackDeleteEntryIfNoneMatch | Unset = UNSET,
 ) -> Problem | Success | None:
     """Delete IVR fallback configuration for a specific number from cache
 
      Deletes the number's fallback object; an absent or expired number is a 404.
     Optionally conditional: with `If-Match` only if the object is still
-    that version (412 otherwise).
+    that version (412 otherwise). `If-None-Match: *` holds only when there
+    is no object (so it is a 412, or the 404 the delete would be).
 
     Args:
         domain (str):
         number (str):
         if_match (str | Unset):
+        if_none_match (IvrFallbackDeleteEntryIfNoneMatch | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -230,5 +252,6 @@ async def asyncio(
             number=number,
             client=client,
             if_match=if_match,
+            if_none_match=if_none_match,
         )
     ).parsed

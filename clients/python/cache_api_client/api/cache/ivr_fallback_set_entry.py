@@ -121,7 +121,9 @@ def sync_detailed(
     returns exactly the posted `mode` and `command`, plus `ttl`.
     Optionally conditional: with `If-Match` only if the object is still
     that version, with `If-None-Match: *` only if there is none (412
-    otherwise).
+    otherwise). With both, `If-Match` is judged first (RFC 9110): when it
+    holds the object exists, so `If-None-Match: *` fails and the answer is
+    a 412.
 
     Args:
         domain (str):
@@ -168,7 +170,9 @@ def sync(
     returns exactly the posted `mode` and `command`, plus `ttl`.
     Optionally conditional: with `If-Match` only if the object is still
     that version, with `If-None-Match: *` only if there is none (412
-    otherwise).
+    otherwise). With both, `If-Match` is judged first (RFC 9110): when it
+    holds the object exists, so `If-None-Match: *` fails and the answer is
+    a 412.
 
     Args:
         domain (str):
@@ -210,7 +214,9 @@ async def asyncio_detailed(
     returns exactly the posted `mode` and `command`, plus `ttl`.
     Optionally conditional: with `If-Match` only if the object is still
     that version, with `If-None-Match: *` only if there is none (412
-    otherwise).
+    otherwise). With both, `If-Match` is judged first (RFC 9110): when it
+    holds the object exists, so `If-None-Match: *` fails and the answer is
+    a 412.
 
     Args:
         domain (str):
@@ -255,7 +261,9 @@ async def asyncio(
     returns exactly the posted `mode` and `command`, plus `ttl`.
     Optionally conditional: with `If-Match` only if the object is still
     that version, with `If-None-Match: *` only if there is none (412
-    otherwise).
+    otherwise). With both, `If-Match` is judged first (RFC 9110): when it
+    holds the object exists, so `If-None-Match: *` fails and the answer is
+    a 412.
 
     Args:
         domain (str):

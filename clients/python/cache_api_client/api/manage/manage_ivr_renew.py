@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.manage_ivr_renew_if_none_match import ManageIvrRenewIfNoneMatch
 from ...models.problem import Problem
 from ...models.renew_settings import RenewSettings
 from ...models.renewed import Renewed
@@ -17,8 +18,15 @@ def _get_kwargs(
     number: str,
     *,
     body: RenewSettings | Unset = UNSET,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageIvrRenewIfNoneMatch | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
+
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = str(if_none_match)
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -65,6 +73,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 412:
+        response_412 = Problem.from_dict(response.json())
+
+        return response_412
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -103,6 +116,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: RenewSettings | Unset = UNSET,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageIvrRenewIfNoneMatch | Unset = UNSET,
 ) -> Response[Problem | Renewed]:
     """Set a new expiry of the number's IVR fallback without re-posting it
 
@@ -110,9 +125,18 @@ def sync_detailed(
     (default `HALF-YEAR`), as a new version (action `renew`). An absent or
     expired entry is a 404. The body is optional.
 
+    Optionally conditional, as the public API's writes: with `If-Match`
+    only if the entry is still that version (412 otherwise, with the
+    current `ETag`; also 412 when there is no entry to match), nothing
+    written. A renewal needs an entry, so `If-None-Match: *` never holds
+    with one (412) and without one the answer is the 404. The answer's
+    `ETag` is the new version.
+
     Args:
         domain (str):
         number (str):
+        if_match (str | Unset):
+        if_none_match (ManageIvrRenewIfNoneMatch | Unset):
         body (RenewSettings | Unset):
 
     Raises:
@@ -127,6 +151,8 @@ def sync_detailed(
         domain=domain,
         number=number,
         body=body,
+        if_match=if_match,
+        if_none_match=if_none_match,
     )
 
     response = client.get_httpx_client().request(
@@ -142,6 +168,8 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: RenewSettings | Unset = UNSET,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageIvrRenewIfNoneMatch | Unset = UNSET,
 ) -> Problem | Renewed | None:
     """Set a new expiry of the number's IVR fallback without re-posting it
 
@@ -149,9 +177,18 @@ def sync(
     (default `HALF-YEAR`), as a new version (action `renew`). An absent or
     expired entry is a 404. The body is optional.
 
+    Optionally conditional, as the public API's writes: with `If-Match`
+    only if the entry is still that version (412 otherwise, with the
+    current `ETag`; also 412 when there is no entry to match), nothing
+    written. A renewal needs an entry, so `If-None-Match: *` never holds
+    with one (412) and without one the answer is the 404. The answer's
+    `ETag` is the new version.
+
     Args:
         domain (str):
         number (str):
+        if_match (str | Unset):
+        if_none_match (ManageIvrRenewIfNoneMatch | Unset):
         body (RenewSettings | Unset):
 
     Raises:
@@ -167,6 +204,8 @@ def sync(
         number=number,
         client=client,
         body=body,
+        if_match=if_match,
+        if_none_match=if_none_match,
     ).parsed
 
 
@@ -176,6 +215,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: RenewSettings | Unset = UNSET,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageIvrRenewIfNoneMatch | Unset = UNSET,
 ) -> Response[Problem | Renewed]:
     """Set a new expiry of the number's IVR fallback without re-posting it
 
@@ -183,9 +224,18 @@ async def asyncio_detailed(
     (default `HALF-YEAR`), as a new version (action `renew`). An absent or
     expired entry is a 404. The body is optional.
 
+    Optionally conditional, as the public API's writes: with `If-Match`
+    only if the entry is still that version (412 otherwise, with the
+    current `ETag`; also 412 when there is no entry to match), nothing
+    written. A renewal needs an entry, so `If-None-Match: *` never holds
+    with one (412) and without one the answer is the 404. The answer's
+    `ETag` is the new version.
+
     Args:
         domain (str):
         number (str):
+        if_match (str | Unset):
+        if_none_match (ManageIvrRenewIfNoneMatch | Unset):
         body (RenewSettings | Unset):
 
     Raises:
@@ -200,6 +250,8 @@ async def asyncio_detailed(
         domain=domain,
         number=number,
         body=body,
+        if_match=if_match,
+        if_none_match=if_none_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -213,6 +265,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: RenewSettings | Unset = UNSET,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageIvrRenewIfNoneMatch | Unset = UNSET,
 ) -> Problem | Renewed | None:
     """Set a new expiry of the number's IVR fallback without re-posting it
 
@@ -220,9 +274,18 @@ async def asyncio(
     (default `HALF-YEAR`), as a new version (action `renew`). An absent or
     expired entry is a 404. The body is optional.
 
+    Optionally conditional, as the public API's writes: with `If-Match`
+    only if the entry is still that version (412 otherwise, with the
+    current `ETag`; also 412 when there is no entry to match), nothing
+    written. A renewal needs an entry, so `If-None-Match: *` never holds
+    with one (412) and without one the answer is the 404. The answer's
+    `ETag` is the new version.
+
     Args:
         domain (str):
         number (str):
+        if_match (str | Unset):
+        if_none_match (ManageIvrRenewIfNoneMatch | Unset):
         body (RenewSettings | Unset):
 
     Raises:
@@ -239,5 +302,7 @@ async def asyncio(
             number=number,
             client=client,
             body=body,
+            if_match=if_match,
+            if_none_match=if_none_match,
         )
     ).parsed

@@ -6,10 +6,11 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.manage_ivr_restore_if_none_match import ManageIvrRestoreIfNoneMatch
 from ...models.problem import Problem
 from ...models.restore_settings import RestoreSettings
 from ...models.restored import Restored
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
@@ -17,8 +18,15 @@ def _get_kwargs(
     number: str,
     *,
     body: RestoreSettings,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageIvrRestoreIfNoneMatch | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
+
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = str(if_none_match)
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -64,6 +72,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 412:
+        response_412 = Problem.from_dict(response.json())
+
+        return response_412
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -102,6 +115,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: RestoreSettings,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageIvrRestoreIfNoneMatch | Unset = UNSET,
 ) -> Response[Problem | Restored]:
     """Make an old version of the number's IVR fallback current again
 
@@ -111,9 +126,18 @@ def sync_detailed(
     needs one (400 naming `expiration` without it). A version that is a
     delete cannot be restored (400); an unknown version is a 404.
 
+    Optionally conditional, as the public API's writes: with `If-Match`
+    only if the entry is still that version (the `ETag` of the public
+    `GET`, or of the last write's answer), with `If-None-Match: *` only if
+    there is no live entry (bringing a deleted or expired one back); 412
+    otherwise, nothing written. `If-Match` is judged first, so both
+    together are always a 412. The answer's `ETag` is the new version.
+
     Args:
         domain (str):
         number (str):
+        if_match (str | Unset):
+        if_none_match (ManageIvrRestoreIfNoneMatch | Unset):
         body (RestoreSettings):
 
     Raises:
@@ -128,6 +152,8 @@ def sync_detailed(
         domain=domain,
         number=number,
         body=body,
+        if_match=if_match,
+        if_none_match=if_none_match,
     )
 
     response = client.get_httpx_client().request(
@@ -143,6 +169,8 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: RestoreSettings,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageIvrRestoreIfNoneMatch | Unset = UNSET,
 ) -> Problem | Restored | None:
     """Make an old version of the number's IVR fallback current again
 
@@ -152,9 +180,18 @@ def sync(
     needs one (400 naming `expiration` without it). A version that is a
     delete cannot be restored (400); an unknown version is a 404.
 
+    Optionally conditional, as the public API's writes: with `If-Match`
+    only if the entry is still that version (the `ETag` of the public
+    `GET`, or of the last write's answer), with `If-None-Match: *` only if
+    there is no live entry (bringing a deleted or expired one back); 412
+    otherwise, nothing written. `If-Match` is judged first, so both
+    together are always a 412. The answer's `ETag` is the new version.
+
     Args:
         domain (str):
         number (str):
+        if_match (str | Unset):
+        if_none_match (ManageIvrRestoreIfNoneMatch | Unset):
         body (RestoreSettings):
 
     Raises:
@@ -170,6 +207,8 @@ def sync(
         number=number,
         client=client,
         body=body,
+        if_match=if_match,
+        if_none_match=if_none_match,
     ).parsed
 
 
@@ -179,6 +218,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: RestoreSettings,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageIvrRestoreIfNoneMatch | Unset = UNSET,
 ) -> Response[Problem | Restored]:
     """Make an old version of the number's IVR fallback current again
 
@@ -188,9 +229,18 @@ async def asyncio_detailed(
     needs one (400 naming `expiration` without it). A version that is a
     delete cannot be restored (400); an unknown version is a 404.
 
+    Optionally conditional, as the public API's writes: with `If-Match`
+    only if the entry is still that version (the `ETag` of the public
+    `GET`, or of the last write's answer), with `If-None-Match: *` only if
+    there is no live entry (bringing a deleted or expired one back); 412
+    otherwise, nothing written. `If-Match` is judged first, so both
+    together are always a 412. The answer's `ETag` is the new version.
+
     Args:
         domain (str):
         number (str):
+        if_match (str | Unset):
+        if_none_match (ManageIvrRestoreIfNoneMatch | Unset):
         body (RestoreSettings):
 
     Raises:
@@ -205,6 +255,8 @@ async def asyncio_detailed(
         domain=domain,
         number=number,
         body=body,
+        if_match=if_match,
+        if_none_match=if_none_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -218,6 +270,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: RestoreSettings,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageIvrRestoreIfNoneMatch | Unset = UNSET,
 ) -> Problem | Restored | None:
     """Make an old version of the number's IVR fallback current again
 
@@ -227,9 +281,18 @@ async def asyncio(
     needs one (400 naming `expiration` without it). A version that is a
     delete cannot be restored (400); an unknown version is a 404.
 
+    Optionally conditional, as the public API's writes: with `If-Match`
+    only if the entry is still that version (the `ETag` of the public
+    `GET`, or of the last write's answer), with `If-None-Match: *` only if
+    there is no live entry (bringing a deleted or expired one back); 412
+    otherwise, nothing written. `If-Match` is judged first, so both
+    together are always a 412. The answer's `ETag` is the new version.
+
     Args:
         domain (str):
         number (str):
+        if_match (str | Unset):
+        if_none_match (ManageIvrRestoreIfNoneMatch | Unset):
         body (RestoreSettings):
 
     Raises:
@@ -246,5 +309,7 @@ async def asyncio(
             number=number,
             client=client,
             body=body,
+            if_match=if_match,
+            if_none_match=if_none_match,
         )
     ).parsed

@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.manage_siprec_renew_if_none_match import ManageSiprecRenewIfNoneMatch
 from ...models.problem import Problem
 from ...models.renew_settings import RenewSettings
 from ...models.renewed import Renewed
@@ -17,8 +18,15 @@ def _get_kwargs(
     number: str,
     *,
     body: RenewSettings | Unset = UNSET,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageSiprecRenewIfNoneMatch | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
+
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = str(if_none_match)
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -65,6 +73,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 412:
+        response_412 = Problem.from_dict(response.json())
+
+        return response_412
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -103,6 +116,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: RenewSettings | Unset = UNSET,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageSiprecRenewIfNoneMatch | Unset = UNSET,
 ) -> Response[Problem | Renewed]:
     """Set a new expiry of the number's SIPRec fallback
 
@@ -110,9 +125,17 @@ def sync_detailed(
     `HALF-YEAR`). An absent or expired entry is a 404: only the platform
     puts numbers in that cache. The body is optional.
 
+    Optionally conditional, with the public API's headers. A SIPRec entry
+    has no versions (no `ETag`): `If-Match: *` holds when the entry exists
+    (412 instead of the 404 otherwise), and an entity tag such as `"3"`
+    never matches (412, nothing written). `If-None-Match: *` never holds
+    with an entry (412) and without one the answer is the 404.
+
     Args:
         domain (str):
         number (str):
+        if_match (str | Unset):
+        if_none_match (ManageSiprecRenewIfNoneMatch | Unset):
         body (RenewSettings | Unset):
 
     Raises:
@@ -127,6 +150,8 @@ def sync_detailed(
         domain=domain,
         number=number,
         body=body,
+        if_match=if_match,
+        if_none_match=if_none_match,
     )
 
     response = client.get_httpx_client().request(
@@ -142,6 +167,8 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: RenewSettings | Unset = UNSET,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageSiprecRenewIfNoneMatch | Unset = UNSET,
 ) -> Problem | Renewed | None:
     """Set a new expiry of the number's SIPRec fallback
 
@@ -149,9 +176,17 @@ def sync(
     `HALF-YEAR`). An absent or expired entry is a 404: only the platform
     puts numbers in that cache. The body is optional.
 
+    Optionally conditional, with the public API's headers. A SIPRec entry
+    has no versions (no `ETag`): `If-Match: *` holds when the entry exists
+    (412 instead of the 404 otherwise), and an entity tag such as `"3"`
+    never matches (412, nothing written). `If-None-Match: *` never holds
+    with an entry (412) and without one the answer is the 404.
+
     Args:
         domain (str):
         number (str):
+        if_match (str | Unset):
+        if_none_match (ManageSiprecRenewIfNoneMatch | Unset):
         body (RenewSettings | Unset):
 
     Raises:
@@ -167,6 +202,8 @@ def sync(
         number=number,
         client=client,
         body=body,
+        if_match=if_match,
+        if_none_match=if_none_match,
     ).parsed
 
 
@@ -176,6 +213,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: RenewSettings | Unset = UNSET,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageSiprecRenewIfNoneMatch | Unset = UNSET,
 ) -> Response[Problem | Renewed]:
     """Set a new expiry of the number's SIPRec fallback
 
@@ -183,9 +222,17 @@ async def asyncio_detailed(
     `HALF-YEAR`). An absent or expired entry is a 404: only the platform
     puts numbers in that cache. The body is optional.
 
+    Optionally conditional, with the public API's headers. A SIPRec entry
+    has no versions (no `ETag`): `If-Match: *` holds when the entry exists
+    (412 instead of the 404 otherwise), and an entity tag such as `"3"`
+    never matches (412, nothing written). `If-None-Match: *` never holds
+    with an entry (412) and without one the answer is the 404.
+
     Args:
         domain (str):
         number (str):
+        if_match (str | Unset):
+        if_none_match (ManageSiprecRenewIfNoneMatch | Unset):
         body (RenewSettings | Unset):
 
     Raises:
@@ -200,6 +247,8 @@ async def asyncio_detailed(
         domain=domain,
         number=number,
         body=body,
+        if_match=if_match,
+        if_none_match=if_none_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -213,6 +262,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: RenewSettings | Unset = UNSET,
+    if_match: str | Unset = UNSET,
+    if_none_match: ManageSiprecRenewIfNoneMatch | Unset = UNSET,
 ) -> Problem | Renewed | None:
     """Set a new expiry of the number's SIPRec fallback
 
@@ -220,9 +271,17 @@ async def asyncio(
     `HALF-YEAR`). An absent or expired entry is a 404: only the platform
     puts numbers in that cache. The body is optional.
 
+    Optionally conditional, with the public API's headers. A SIPRec entry
+    has no versions (no `ETag`): `If-Match: *` holds when the entry exists
+    (412 instead of the 404 otherwise), and an entity tag such as `"3"`
+    never matches (412, nothing written). `If-None-Match: *` never holds
+    with an entry (412) and without one the answer is the 404.
+
     Args:
         domain (str):
         number (str):
+        if_match (str | Unset):
+        if_none_match (ManageSiprecRenewIfNoneMatch | Unset):
         body (RenewSettings | Unset):
 
     Raises:
@@ -239,5 +298,7 @@ async def asyncio(
             number=number,
             client=client,
             body=body,
+            if_match=if_match,
+            if_none_match=if_none_match,
         )
     ).parsed
