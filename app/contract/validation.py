@@ -144,7 +144,7 @@ class NamingParameterValidator(ParameterValidator):
             pass
         error = best_match(authority.iter_errors(value))
         if error is not None:
-            return f"{error.message} - '{param['name']}'"
+            return f"{parameter_message(error)} - '{param['name']}'"
         return None
 
     def validate_query_parameter(self, param, request):
@@ -269,6 +269,13 @@ def explain_alternatives(error: ValidationError, path: list):
                 alternative.get("description") or TYPE_NAMES.get(alternative.get("type"), "other")
             )
     yield dotted(path), f"must be one of {listing(described, 'or')}"
+
+
+def parameter_message(error: ValidationError) -> str:
+    """jsonschema's message, but for a pattern the spec explains (`x-pattern-message`, read
+    by a person where the pattern is a regular expression few can)."""
+    explained = error.schema.get("x-pattern-message") if error.validator == "pattern" else None
+    return f"{error.instance!r} {explained}" if explained else error.message
 
 
 def message_for(error: ValidationError) -> str:

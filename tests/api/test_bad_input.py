@@ -343,3 +343,19 @@ def test_a_bad_platform_expiration_names_the_periods(client, platform_auth, stor
     assert_problem(response, 400)
     assert response.json()["errors"] == [{"field": "expiration", "message": PERIODS}]
     assert stored()["siprec_fallback"] == []
+
+
+@pytest.mark.parametrize("method, path, headers, says", [
+    ("get", f"{BASE}/bad%20number", {}, "'bad number' is not a number: 1 to 64 of the characters"),
+    ("get", f"/manage/{DOMAIN}/ivrfallback/bad%20number/usage", {}, "is not a number"),
+    ("post", ENTRY, {"If-Match": "3"}, "'3' is not an entity tag of this API"),
+    ("delete", ENTRY, {"If-Match": 'W/"3"'}, "is not an entity tag of this API"),
+    ("post", f"/manage/{DOMAIN}/ivrfallback/1/renew", {"If-Match": "x"}, "is not an entity tag"),
+])
+def test_a_value_refused_by_a_pattern_is_told_in_words_not_the_pattern(
+        client, auth, method, path, headers, says):
+    body = calling() if method == "post" and path == ENTRY else {}
+    response = getattr(client, method)(path, headers={**auth, **headers},
+                                       **({"json": body} if method == "post" else {}))
+    assert_problem(response, 400, says)
+    assert "does not match" not in response.text and "^" not in response.json()["detail"]
