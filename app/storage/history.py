@@ -29,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.storage.models import IvrFallback, IvrFallbackCounter, IvrFallbackHistory
-from app.storage.store import INSERT_BY_DIALECT, KEY_COLUMNS, upsert
+from app.storage.store import INSERT_BY_DIALECT, KEY_COLUMNS
 
 SET, DELETE, RESTORE, RENEW, IMPORT = "set", "delete", "restore", "renew", "import"
 # If-Match: * (any current entry).
@@ -66,16 +66,31 @@ def _live(domain: str, number: str, now: int):
     return (*_key(domain, number), IvrFallback.expires_at > now)
 
 
+# The write's statements take their rows as parameters, never as `.values([rows])`: a
+# statement with its rows inside cannot be cached and was compiled again on every write.
+
+
 def _bump(session: Session, domain: str, numbers: list[str]) -> dict[str, int]:
     """Hand out the next version of each number (sorted, so two batches lock in one order)."""
     insert = INSERT_BY_DIALECT[session.get_bind().dialect.name]
-    statement = insert(IvrFallbackCounter).values(
-        [{"domain": domain, "number": number, "version": 1} for number in sorted(numbers)]
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=KEY_COLUMNS, set_={"version": IvrFallbackCounter.version + 1}
-    ).returning(IvrFallbackCounter.number, IvrFallbackCounter.version)
-    return dict(session.execute(statement).all())
+    counters = IvrFallbackCounter.__table__
+    statement = insert(counters).on_conflict_do_update(
+        index_elements=KEY_COLUMNS, set_={"version": counters.c.version + 1}
+    ).returning(counters.c.number, counters.c.version)
+    return dict(session.execute(statement, [
+        {"domain": domain, "number": number, "version": 1} for number in sorted(numbers)
+    ]).all())
+
+
+def _write_entries(session: Session, rows: list[dict], now: int) -> None:
+    """Insert the entries, or replace them where they exist (a live one keeps its use)."""
+    insert = INSERT_BY_DIALECT[session.get_bind().dialect.name]
+    write = insert(IvrFallback.__table__)
+    write = write.on_conflict_do_update(index_elements=KEY_COLUMNS, set_={
+        **{name: write.excluded[name] for name in ENTRY_COLUMNS},
+        **_keep_usage_if_live(now, write.excluded.created_version),
+    })
+    session.execute(write, rows)
 
 
 def _record(session: Session, rows: list[dict]) -> None:
@@ -186,7 +201,7 @@ def set_entry(
         if written is None:
             _fail(session, domain, number, now, IF_NONE_MATCH)
     else:
-        upsert(session, IvrFallback, [row], keep=_keep_usage_if_live(now, version))
+        _write_entries(session, [row], now)
     _record(session, [_history_row(domain, number, version, now, by, action, change)])
     session.commit()
     return version
@@ -270,23 +285,10 @@ def import_entries(
 
 
 def _import_rows(session, domain, numbers, entries, by, now) -> None:
-    insert = INSERT_BY_DIALECT[session.get_bind().dialect.name]
-    counters, entry_table = IvrFallbackCounter.__table__, IvrFallback.__table__
-    bump = insert(counters)
-    bump = bump.on_conflict_do_update(
-        index_elements=KEY_COLUMNS, set_={"version": counters.c.version + 1}
-    ).returning(counters.c.number, counters.c.version)
-    bumped = dict(session.execute(bump, [
-        {"domain": domain, "number": number, "version": 1} for number in numbers
-    ]).all())
-    write = insert(entry_table)
-    write = write.on_conflict_do_update(index_elements=KEY_COLUMNS, set_={
-        **{name: write.excluded[name] for name in ENTRY_COLUMNS},
-        **_keep_usage_if_live(now, write.excluded.created_version),
-    })
-    session.execute(write, [
+    bumped = _bump(session, domain, numbers)
+    _write_entries(session, [
         _entry_row(domain, number, bumped[number], now, by, entries[number]) for number in numbers
-    ])
+    ], now)
     _record(session, [
         _history_row(domain, number, bumped[number], now, by, IMPORT, entries[number])
         for number in numbers

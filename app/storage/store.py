@@ -24,22 +24,10 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _on_conflict_replace(statement, columns, keep: dict | None = None):
-    """Make an INSERT an upsert: where the key exists, take `columns` from the new row.
-
-    `keep` maps other columns to what they become on a replace (default: untouched).
-    """
+def _on_conflict_replace(statement, columns):
+    """Make an INSERT an upsert: where the key exists, take `columns` from the new row."""
     replaced = {name: statement.excluded[name] for name in columns if name not in KEY_COLUMNS}
-    return statement.on_conflict_do_update(
-        index_elements=KEY_COLUMNS, set_={**replaced, **(keep or {})}
-    )
-
-
-def upsert(session: Session, model, rows: list[dict], keep: dict | None = None) -> None:
-    """Insert the rows (one multi-row statement), or replace what they name where the key
-    exists; `keep` as in `_on_conflict_replace`."""
-    insert = INSERT_BY_DIALECT[_dialect(session)]
-    session.execute(_on_conflict_replace(insert(model).values(rows), rows[0], keep))
+    return statement.on_conflict_do_update(index_elements=KEY_COLUMNS, set_=replaced)
 
 
 def _live(model, domain: str, now: int):
