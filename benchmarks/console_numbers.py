@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.storage import migrate  # noqa: E402
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_executable  # noqa: E402
-from tests.conftest import DOMAIN, bearer, make_token  # noqa: E402
+from tests.browser.helpers import CHROMIUM_ARGS, chromium_executable  # noqa: E402
+from tests.helpers import DOMAIN, bearer, make_token  # noqa: E402
 from tests.live_server import server_on  # noqa: E402
 
 BATCH = 10_000
