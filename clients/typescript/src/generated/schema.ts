@@ -262,9 +262,9 @@ export interface paths {
          *
          *     Pages follow each other by the number: `next` is the last number of
          *     this page when more follow (null on the last page), and sent back as
-         *     `after` it gives the page after it. A number written or deleted
-         *     between two calls shows on the later page or not at all; no number is
-         *     shown twice. With `contains`, only the numbers that hold that text
+         *     `after` it gives the page after it. Between two calls, a number
+         *     written after `after` in order shows on a later page, a deleted one on
+         *     none; no number is shown twice. With `contains`, only the numbers that hold that text
          *     (compared exactly, as numbers are) are listed and paged.
          */
         get: operations["manage_numbers.list_numbers"];

@@ -103,9 +103,9 @@ def sync_detailed(
 
     Pages follow each other by the number: `next` is the last number of
     this page when more follow (null on the last page), and sent back as
-    `after` it gives the page after it. A number written or deleted
-    between two calls shows on the later page or not at all; no number is
-    shown twice. With `contains`, only the numbers that hold that text
+    `after` it gives the page after it. Between two calls, a number
+    written after `after` in order shows on a later page, a deleted one on
+    none; no number is shown twice. With `contains`, only the numbers that hold that text
     (compared exactly, as numbers are) are listed and paged.
 
     Args:
@@ -154,9 +154,9 @@ def sync(
 
     Pages follow each other by the number: `next` is the last number of
     this page when more follow (null on the last page), and sent back as
-    `after` it gives the page after it. A number written or deleted
-    between two calls shows on the later page or not at all; no number is
-    shown twice. With `contains`, only the numbers that hold that text
+    `after` it gives the page after it. Between two calls, a number
+    written after `after` in order shows on a later page, a deleted one on
+    none; no number is shown twice. With `contains`, only the numbers that hold that text
     (compared exactly, as numbers are) are listed and paged.
 
     Args:
@@ -200,9 +200,9 @@ async def asyncio_detailed(
 
     Pages follow each other by the number: `next` is the last number of
     this page when more follow (null on the last page), and sent back as
-    `after` it gives the page after it. A number written or deleted
-    between two calls shows on the later page or not at all; no number is
-    shown twice. With `contains`, only the numbers that hold that text
+    `after` it gives the page after it. Between two calls, a number
+    written after `after` in order shows on a later page, a deleted one on
+    none; no number is shown twice. With `contains`, only the numbers that hold that text
     (compared exactly, as numbers are) are listed and paged.
 
     Args:
@@ -249,9 +249,9 @@ async def asyncio(
 
     Pages follow each other by the number: `next` is the last number of
     this page when more follow (null on the last page), and sent back as
-    `after` it gives the page after it. A number written or deleted
-    between two calls shows on the later page or not at all; no number is
-    shown twice. With `contains`, only the numbers that hold that text
+    `after` it gives the page after it. Between two calls, a number
+    written after `after` in order shows on a later page, a deleted one on
+    none; no number is shown twice. With `contains`, only the numbers that hold that text
     (compared exactly, as numbers are) are listed and paged.
 
     Args:
