@@ -39,6 +39,7 @@ def test_console_without_the_slash_redirects_to_the_page(client):
     ("js/main.js", "text/javascript"), ("console.css", "text/css"),
     ("vendor/oidc-client-ts.min.js", "text/javascript"),
     ("vendor/pico.classless.min.css", "text/css"),
+    ("vendor/uPlot.iife.min.js", "text/javascript"), ("vendor/uPlot.min.css", "text/css"),
 ])
 def test_static_files_are_served_as_committed_with_their_media_type(client, name, media_type):
     answer = client.get(f"/console/{name}")
@@ -150,3 +151,23 @@ def test_every_module_the_page_loads_exists():
     # All preloaded at once, so that no module waits for the one importing it.
     assert set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', index)) \
         == modules - {"js/main.js"}
+
+
+def test_the_page_links_the_chart_s_styles_from_this_server():
+    """uPlot lays its chart out with its own stylesheet; the policy allows only files of
+    this server (a <style> element or a CDN would be refused)."""
+    index = (STATIC / "index.html").read_text()
+    styles = re.findall(r'<link rel="stylesheet" href="([^"]+)">', index)
+
+    assert styles == ["vendor/pico.classless.min.css", "vendor/uPlot.min.css", "console.css"]
+    assert "<style" not in index and " style=" not in index
+
+
+def test_the_console_s_own_scripts_make_no_inline_styles_or_markup():
+    """What the policy would refuse (a style attribute, markup parsed from a string) is not
+    written: styles come from the stylesheets, elements from DOM calls (js/dom.js)."""
+    for module in (STATIC / "js").rglob("*.js"):
+        source = module.read_text()
+        for refused in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write",
+                        'setAttribute("style"', "style:", "eval(", "new Function"):
+            assert refused not in source, (module.name, refused)

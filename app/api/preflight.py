@@ -31,6 +31,10 @@ def siprec_fallback_entry(domain: str, number: str):
 
 
 # The management API (openapi/manage.yaml): one answer per path, each its operationId.
+def manage_numbers(domain: str):
+    return _preflight("GET, OPTIONS")
+
+
 def manage_dry_run(domain: str, number: str):
     return _preflight("GET, OPTIONS")
 

@@ -109,6 +109,34 @@ def live_numbers_json(session: Session, domain: str, now: int) -> str:
     return json.dumps(numbers, separators=(",", ":"))
 
 
+# Where a text occurs in a number, case-sensitively on both engines (SQLite's LIKE is not).
+_POSITION_BY_DIALECT = {"postgresql": func.strpos, "sqlite": func.instr}
+
+
+def page_of_numbers(session: Session, domain: str, now: int, limit: int,
+                    after: str | None = None, contains: str | None = None) -> list:
+    """(number, mode, expires_at) of up to `limit` live entries of the domain after
+    `after`, in plain string order; with `contains`, only numbers holding that text.
+
+    Keyset paging: the primary key (domain, number) gives the rows in order from
+    `after`, so a page costs the same however deep it is. A search reads the domain's
+    part of that key until the page is full: the whole domain at worst, never other
+    domains (docs/decisions/0012-paged-numbers.md).
+    """
+    statement = (
+        select(IvrFallback.number, IvrFallback.mode, IvrFallback.expires_at)
+        .where(*_live(IvrFallback, domain, now))
+        .order_by(IvrFallback.number)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(IvrFallback.number > after)
+    if contains is not None:
+        position = _POSITION_BY_DIALECT[_dialect(session)]
+        statement = statement.where(position(IvrFallback.number, contains) > 0)
+    return session.execute(statement).all()
+
+
 def set_siprec_entries(
     session: Session, domain: str, numbers: list[str], expires_at: int, now: int,
     user: str | None,
@@ -190,7 +218,6 @@ def export_ivr_entries(session: Session, domain: str, now: int) -> list:
         .where(*_live(IvrFallback, domain, now))
         .order_by(IvrFallback.number)
     ).all()
-
 
 
 def count_live_entries(session: Session, now: int, until: int | None = None) -> dict[str, int]:

@@ -774,6 +774,7 @@ class TestExportImport:
 
 # Every new operation: (method, path, body). Entry "1" exists in both caches of DOMAIN.
 OPERATIONS = [
+    ("get", "/ivrfallback?limit=5&contains=1", None),
     ("get", "/ivrfallback/1/dry-run?outcome=timeout", None),
     ("get", "/ivrfallback/1/usage", None),
     ("get", "/ivrfallback/1/usage?from=0&to=3600&bucket=day", None),

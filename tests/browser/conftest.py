@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import CHROMIUM_ARGS, TIMEOUT_MS, chromium_executable
+from tests.browser.helpers import CHROMIUM_ARGS, TIMEOUT_MS, chromium_executable, watch_csp
 from tests.live_server import ROOT, server_on
 
 ARTIFACTS_DIR = ROOT / "test-artifacts"
@@ -24,9 +24,11 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A new page in its own browser context (no cookies or storage shared between tests)."""
+    """A new page in its own browser context (no cookies or storage shared between tests),
+    its CSP violations kept."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
+    watch_csp(context)
     page = context.new_page()
     yield page
     context.close()

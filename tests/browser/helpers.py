@@ -1,4 +1,5 @@
-"""What the browser tests share: which Chromium, started how, waited on how long."""
+"""What the browser tests share: which Chromium, started how, waited on how long, and
+what the pages' Content-Security-Policy refused."""
 
 import os
 from pathlib import Path
@@ -24,3 +25,23 @@ def chromium_executable() -> Path | None:
     """Return $CHROMIUM_PATH (or Debian's /usr/bin/chromium) if it is an executable file."""
     path = Path(os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM)
     return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
+# Run in every document before its own scripts: each violation of the page's
+# Content-Security-Policy (an inline style or script, a foreign origin) is kept.
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.effectiveDirective}: ${event.blockedURI || "inline"}`
+    + ` (${event.sourceFile || "the document"}:${event.lineNumber})`);
+});
+"""
+
+
+def watch_csp(context) -> None:
+    """Keep the CSP violations of every page of `context` (read them with csp_violations)."""
+    context.add_init_script(CSP_WATCH)
+
+
+def csp_violations(page) -> list[str]:
+    return page.evaluate("window.__cspViolations || []")

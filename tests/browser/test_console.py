@@ -2,11 +2,13 @@
 
 Each test does what a person would, by labels and roles, then checks through the API
 that the service holds what the page said it did. axe-core (vendored, tests/browser/
-vendor) runs on every page shown; a serious or critical violation fails the test.
-Screenshots go to test-artifacts/ (console-*.png).
+vendor) runs on every page shown; a serious or critical violation fails the test, and so
+does anything the page's Content-Security-Policy refused. Screenshots go to
+test-artifacts/ (console-*.png).
 """
 
 import contextlib
+import datetime
 import json
 import re
 import threading
@@ -15,7 +17,10 @@ import time
 import httpx
 import pytest
 
-from tests.browser.helpers import TIMEOUT_MS, chromium_executable
+from sqlalchemy import create_engine, insert
+
+from app.storage.models import IvrFallbackUse
+from tests.browser.helpers import TIMEOUT_MS, chromium_executable, csp_violations, watch_csp
 from tests.helpers import DOMAIN, PLATFORM, bearer, make_token
 from tests.live_server import ROOT, free_port, server_on
 
@@ -49,7 +54,9 @@ def print_axe_figures():
 
 
 def check_axe(page, name: str) -> None:
-    """Run axe-core on the page as it is; no serious or critical violation may remain."""
+    """Run axe-core on the page as it is; no serious or critical violation may remain, and
+    the page's policy has refused nothing so far (styles included: uPlot's among them)."""
+    assert csp_violations(page) == []
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE)
     violations = page.evaluate("""async () => {
@@ -118,25 +125,72 @@ def test_a_pasted_token_signs_in_and_sign_out_forgets_it(live_server, page, arti
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
-def test_numbers_are_searched_and_paged(live_server, page, database_url, artifacts_dir):
+def test_numbers_are_paged_and_searched_by_the_service(live_server, page, database_url,
+                                                       artifacts_dir):
     numbers = [f"+4670{index:07d}" for index in range(120)]
     imported = api(live_server, "POST", f"/manage/{DOMAIN}/ivrfallback/import", json={
         "entries": [{"number": number, **CALL} for number in numbers]})
     assert imported.json()["success"] is True
+    asked = []
+    page.on("request", lambda request: asked.append(request.url.split(live_server.url)[1])
+            if "/ivrfallback" in request.url else None)
+    # The page's timers are the test's (below): the search waits for the typing to stop.
+    page.clock.install()
+    count, rows = page.locator("#number-count"), page.locator("table.numbers tbody tr")
     sign_in(page, live_server)
-    expect(page.locator("#number-count")).to_have_text("120 numbers.")
-    expect(page.locator("ul.numbers li")).to_have_count(50)
-    expect(page.get_by_text("Page 1 of 3")).to_be_visible()
-    page.get_by_role("button", name="Next page").click()
-    expect(page.get_by_text("Page 2 of 3")).to_be_visible()
-    expect(page.locator("ul.numbers li").first).to_have_text(numbers[50])
-    page.get_by_label("Search numbers").fill("00011")
+
+    expect(count).to_have_text("Numbers 1–50, more follow.")
+    expect(rows).to_have_count(50)
+    expect(rows.first).to_contain_text(numbers[0])
+    expect(rows.first).to_contain_text("onError")
+    # One small call for the first page: never the public list of every number.
+    assert asked == [f"/manage/{DOMAIN}/ivrfallback?limit=50"]
+
+    next_page = page.get_by_role("button", name="Next page")
+    next_page.focus()
+    page.keyboard.press("Enter")
+    expect(count).to_have_text("Numbers 51–100, more follow.")
+    expect(rows.first).to_contain_text(numbers[50])
+    expect(page.get_by_text("Page 2", exact=True)).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(count).to_have_text("Numbers 101–120.")
+    expect(rows).to_have_count(20)
+    # The last page: "Next" is off, and the focus went to "Previous", not to the page.
+    expect(next_page).to_be_disabled()
+    expect(page.get_by_role("button", name="Previous page")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(count).to_have_text("Numbers 51–100, more follow.")
+    assert asked[1:] == [f"/manage/{DOMAIN}/ivrfallback?limit=50&after=%2B46700000049",
+                         f"/manage/{DOMAIN}/ivrfallback?limit=50&after=%2B46700000099",
+                         f"/manage/{DOMAIN}/ivrfallback?limit=50&after=%2B46700000049"]
+
+    # Typed key by key, the search asks the service once, when the typing stops: the
+    # page's time stands still while the keys are pressed, then runs on a second.
+    del asked[:]
+    page.clock.pause_at(datetime.datetime.now() + datetime.timedelta(seconds=1))
+    search = page.get_by_label("Search numbers")
+    search.press_sequentially("00011")
+    page.clock.run_for(1000)
+    # Time runs again (axe-core waits on timers too).
+    page.clock.resume()
     found = [number for number in numbers if "00011" in number]
-    expect(page.locator("#number-count")).to_have_text(
-        f"{len(found)} of 120 numbers match “00011”.")
-    expect(page.locator("ul.numbers li")).to_have_text(found)
+    expect(count).to_have_text(f"Numbers 1–{len(found)} holding “00011”.")
+    expect(rows).to_have_count(len(found))
+    assert [row.split("\t")[0] for row in rows.all_inner_texts()] == found
+    assert asked == [f"/manage/{DOMAIN}/ivrfallback?limit=50&contains=00011"]
+    expect(page.get_by_text("Page 1", exact=True)).to_be_visible()
     check_axe(page, "numbers (search)")
     page.screenshot(path=artifacts_dir / "console-numbers.png", full_page=True)
+
+    # What the service refuses is said beside the search field.
+    search.fill("00 11")
+    page.clock.run_for(1000)
+    expect(search).to_have_attribute("aria-invalid", "true")
+    assert field_error(page, search).startswith("contains: ")
+    search.fill("4670000011")
+    page.clock.run_for(1000)
+    expect(count).to_have_text("Numbers 1–10 holding “4670000011”.")
+    expect(search).not_to_have_attribute("aria-invalid", "true")
     page.get_by_role("link", name=numbers[110]).click()
     expect(page.get_by_role("heading", name=numbers[110], exact=True)).to_be_visible()
 
@@ -223,6 +277,144 @@ def test_create_edit_with_a_refused_value_and_dry_run(live_server, page, databas
     expect(page.locator("#dry-run-verdict")).to_have_text(
         "The fallback does not apply (customer-answered).")
     expect(page.locator("#usage-summary")).to_have_text("Never applied.")
+
+
+def decide(server, number: str, outcome: str, times: int) -> None:
+    """The platform's call-time decisions, counted as the service counts them."""
+    platform = make_token(scopes=(PLATFORM,))
+    for _ in range(times):
+        answer = api(server, "GET", f"/platform/{DOMAIN}/ivrfallback/{number.replace('+', '%2B')}"
+                     f"/decision", platform, params={"outcome": outcome})
+        assert answer.json()["apply"] is True
+
+
+def earlier_use(database_url: str, number: str, hours: dict[int, dict[str, int]]) -> None:
+    """Use in hours gone by, {hours ago: {outcome: count}}, written as the tally writes it:
+    the live server's clock cannot be set back, so the past goes straight to its table."""
+    now = int(time.time())
+    hour = now - now % 3600
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(insert(IvrFallbackUse), [
+            {"domain": DOMAIN, "number": number, "entry_version": 1, "hour": hour - ago * 3600,
+             "outcome": outcome, "count": count, "last_at": hour - ago * 3600 + 60}
+            for ago, outcomes in hours.items() for outcome, count in outcomes.items()])
+    engine.dispose()
+
+
+def wait_for_use(server, number: str, count: int) -> dict:
+    """The number's usage once the platform's tally has reached the database with `count`."""
+    deadline = time.monotonic() + 20
+    while True:
+        usage = api(server, "GET", f"/manage/{DOMAIN}/ivrfallback/{number.replace('+', '%2B')}"
+                    "/usage").json()
+        if usage["count"] >= count or time.monotonic() > deadline:
+            assert usage["count"] == count, usage
+            return usage
+        time.sleep(0.2)
+
+
+def wait_until_painted(page, selector: str) -> None:
+    """Until the chart's canvas in `selector` has many pixels drawn on (not transparent)."""
+    page.wait_for_function("""selector => {
+        const canvas = document.querySelector(selector + " canvas");
+        if (!canvas || !canvas.width) return false;
+        const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        let drawn = 0;
+        for (let index = 3; index < pixels.length; index += 4) if (pixels[index]) drawn += 1;
+        return drawn > 1000;
+    }""", arg=selector)
+
+
+def figures(page, selector: str) -> list[list[str]]:
+    """The cells of each row of the chart's table of figures (folded away: read as text),
+    its time left out."""
+    return page.evaluate("""selector => [...document.querySelectorAll(selector + " table.usage-figures tbody tr")]
+        .map(row => [...row.children].slice(1).map(cell => cell.textContent))""", selector)
+
+
+def test_a_number_s_and_the_domain_s_use_over_time_are_charted(
+        live_server, page, database_url, artifacts_dir):
+    other = "+46707654321"
+    for number in (NUMBER, other):
+        assert api(live_server, "POST", entry_path(number), json=CALL).status_code == 200
+    earlier_use(database_url, NUMBER, {9: {"timeout": 30}, 8: {"timeout": 50, "unreachable": 12},
+                                       30: {"error": 4}})
+    decide(live_server, NUMBER, "timeout", 3)
+    decide(live_server, NUMBER, "invalid", 1)
+    decide(live_server, other, "error", 2)
+    wait_for_use(live_server, NUMBER, 100)
+    wait_for_use(live_server, other, 2)
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if "usage" in request.url else None)
+    sign_in(page, live_server)
+    open_number(page)
+
+    expect(page.locator("#usage-summary")).to_contain_text("Applied 100 times in all;")
+    chart = page.locator("#usage-chart")
+    # The last 24 hours by hour: the hours with use, in order, and a line per outcome.
+    expect(chart.locator("canvas")).to_have_count(1)
+    assert figures(page, "#usage-chart") == [
+        ["30", "30", "0", "0"], ["62", "50", "12", "0"], ["4", "3", "0", "1"]]
+    expect(chart.locator(".u-legend")).to_contain_text("timeout")
+    expect(chart.locator(".u-legend")).to_contain_text("invalid")
+    expect(chart.locator(".u-legend")).not_to_contain_text("error")
+    wait_until_painted(page, "#usage-chart")
+    query = dict(pair.split("=") for pair in asked[-1].split("?")[1].split("&"))
+    assert query["bucket"] == "hour" and int(query["to"]) - int(query["from"]) == 86400
+    check_axe(page, "number (use over time)")
+    chart.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts_dir / "console-number-usage.png", full_page=True)
+
+    # Thirty days by day: the day of 30 hours ago is in, each day's use summed.
+    page.get_by_label("Show use over the last").select_option(label="30 days, per day")
+    expect(chart.locator("table.usage-figures caption")).to_contain_text("per day")
+    query = dict(pair.split("=") for pair in asked[-1].split("?")[1].split("&"))
+    assert query["bucket"] == "day" and int(query["to"]) - int(query["from"]) == 30 * 86400
+    days = figures(page, "#usage-chart")
+    assert sum(int(row[0]) for row in days) == 100 and len(days) in (2, 3)
+
+    # The domain's page: both numbers' use per hour, and the numbers used most.
+    page.get_by_role("link", name="Use over time").click()
+    expect(page.locator("#domain-usage-summary")).to_have_text("Applied 98 times in the last 24 hours.")
+    top = page.get_by_role("table", name=re.compile("numbers used most"))
+    expect(top.get_by_role("row")).to_have_count(3)
+    assert [row.split("\t") for row in top.locator("tbody tr").all_inner_texts()] == [
+        [NUMBER, "96"], [other, "2"]]
+    wait_until_painted(page, "#domain-usage-chart")
+    expect(page.locator("#domain-usage-chart .u-legend")).to_contain_text("error")
+    check_axe(page, "use over time")
+    page.screenshot(path=artifacts_dir / "console-usage.png", full_page=True)
+    top.get_by_role("link", name=other).click()
+    expect(page.get_by_role("heading", name=other, exact=True)).to_be_visible()
+    expect(page.locator("#usage-summary")).to_contain_text("Applied 2 times in all;")
+
+
+def test_a_range_without_use_draws_no_chart(live_server, page, database_url):
+    assert api(live_server, "POST", entry_path(), json=CALL).status_code == 200
+    sign_in(page, live_server)
+    open_number(page)
+    expect(page.locator("#usage-summary")).to_have_text("Never applied.")
+    expect(page.locator("#usage-chart")).to_have_text("No use in this range.")
+    page.get_by_role("link", name="Use over time").click()
+    expect(page.locator("#domain-usage-summary")).to_have_text(
+        "No fallback applied in the last 24 hours.")
+    expect(page.locator("#top-numbers")).to_have_text("None in this range.")
+    check_axe(page, "use over time (none)")
+
+
+def test_the_policy_watch_sees_what_the_policy_refuses(live_server, page):
+    """The check that every page above passes can fail: an inline style is refused."""
+    page.goto(f"{live_server.url}/console/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert csp_violations(page) == []
+    page.evaluate("""() => {
+        const holder = document.createElement("div");
+        holder.innerHTML = '<p style="color: red">inline</p>';
+        document.body.append(holder);
+    }""")
+    page.wait_for_function("window.__cspViolations.length > 0")
+    assert [violation.split(":")[0] for violation in csp_violations(page)] == ["style-src-attr"]
 
 
 def test_history_shows_what_changed_and_restores_an_old_version(
@@ -390,6 +582,7 @@ def test_a_conflicting_edit_from_a_second_tab_shows_the_other_version(
     assert api(live_server, "POST", entry_path(), json=CALL).status_code == 200
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
+    watch_csp(context)
     first, second = context.new_page(), context.new_page()
     for tab in (first, second):
         sign_in(tab, live_server)
@@ -454,6 +647,7 @@ def test_pages_are_readable_375_pixels_wide(live_server, browser, database_url, 
     assert api(live_server, "POST", entry_path(), json=CALL).status_code == 200
     context = browser.new_context(viewport={"width": 375, "height": 812})
     context.set_default_timeout(TIMEOUT_MS)
+    watch_csp(context)
     page = context.new_page()
     sign_in(page, live_server)
     page.goto(f"{live_server.url}/console/#/{DOMAIN}/{route}")
@@ -535,7 +729,7 @@ def test_sign_in_through_an_openid_provider_with_pkce(database_url, tmp_path, pa
             page.get_by_role("button", name="alice").click()
 
             expect(page.get_by_role("heading", name=re.compile("IVR fallback numbers"))).to_be_visible()
-            expect(page.locator("#number-count")).to_have_text("0 numbers.")
+            expect(page.locator("#number-count")).to_have_text("No numbers yet.")
             assert page.url == f"{server.url}/console/#/{DOMAIN}/numbers"
             # The code was redeemed by the page itself, with the PKCE verifier, no secret.
             (redeemed,) = token_requests

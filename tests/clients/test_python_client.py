@@ -37,6 +37,7 @@ from cache_api_client.api.manage import (  # noqa: E402
     manage_ivr_renew,
     manage_ivr_restore,
     manage_ivr_usage,
+    manage_numbers_list_numbers,
     manage_siprec_renew,
     manage_transfer_export_entries,
     manage_transfer_import_entries,
@@ -288,6 +289,25 @@ def test_usage(customer, connect, tokens):
     assert (usage.count, usage.last_used_at, usage.last_outcome) == (0, None, None)
     writer = connect(tokens["write"])
     refused(lambda: manage_ivr_usage.sync(DOMAIN, NUMBER, client=writer), 403)
+
+
+@covers(manage_numbers_list_numbers)
+def test_list_numbers_a_page_at_a_time(customer, connect, tokens):
+    for number in (OTHER, NUMBER):
+        ivr_fallback_set_entry.sync(DOMAIN, number, client=customer, body=settings())
+
+    first = manage_numbers_list_numbers.sync(DOMAIN, client=customer, limit=1)
+    rest = manage_numbers_list_numbers.sync(DOMAIN, client=customer, limit=1, after=first.next_)
+    searched = manage_numbers_list_numbers.sync(DOMAIN, client=customer, contains="4321")
+
+    assert [(item.number, item.mode) for item in first.data] == [(NUMBER, models.Mode.ONERROR)]
+    assert first.next_ == NUMBER
+    assert [item.number for item in rest.data] == [OTHER] and rest.next_ is None
+    assert [item.number for item in searched.data] == [OTHER]
+    refused(lambda: manage_numbers_list_numbers.sync(DOMAIN, client=customer, limit=501), 400,
+            "limit")
+    stranger = connect(tokens["other-domain"])
+    refused(lambda: manage_numbers_list_numbers.sync(DOMAIN, client=stranger), 403)
 
 
 @covers(manage_usage_domain_usage)

@@ -2,6 +2,8 @@
 // never in a URL or localStorage. With an OpenID provider configured, oidc-client-ts
 // gets it by the authorization code flow with PKCE; otherwise the user pastes one.
 
+import { loadScript } from "./dom.js";
+
 const TOKEN_KEY = "cache-console.token";
 const DRAFT_KEY = "cache-console.draft";
 
@@ -103,16 +105,6 @@ export async function completeSignIn() {
     // The code and state leave the address bar (and the history) at once.
     history.replaceState(null, "", location.pathname + location.hash);
   }
-}
-
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = src;
-    script.onload = resolve;
-    script.onerror = () => reject(new Error(`cannot load ${src}`));
-    document.head.append(script);
-  });
 }
 
 // --- what the user was typing, across a sign-in that leaves the page ---------------

@@ -75,6 +75,11 @@ export function when(unixSeconds) {
   });
 }
 
+/** A date alone, for lists where the time of day would crowd the row. */
+export function day(unixSeconds) {
+  return new Date(unixSeconds * 1000).toLocaleDateString(undefined, { dateStyle: "medium" });
+}
+
 /** A status line that screen readers announce when it changes. */
 export function status(text = "", kind = "info") {
   return h("p", { role: kind === "error" ? "alert" : "status", class: `notice ${kind}` }, text);
@@ -84,4 +89,15 @@ export function say(element, text, kind = "info") {
   element.className = `notice ${kind}`;
   element.setAttribute("role", kind === "error" ? "alert" : "status");
   element.textContent = text;
+}
+
+/** Load a classic script (a vendored library that defines a global) from this server. */
+export function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`cannot load ${src}`));
+    document.head.append(script);
+  });
 }

@@ -1,6 +1,6 @@
 // The console's shell: sign-in, the domain, the navigation and the hash routes
-// (#/DOMAIN/numbers, #/DOMAIN/numbers/NUMBER, #/DOMAIN/expiring, #/DOMAIN/siprec,
-// #/DOMAIN/transfer). Pages are modules with render(main, context).
+// (#/DOMAIN/numbers, #/DOMAIN/numbers/NUMBER, #/DOMAIN/usage, #/DOMAIN/expiring,
+// #/DOMAIN/siprec, #/DOMAIN/transfer). Pages are modules with render(main, context).
 
 import * as auth from "./auth.js";
 import { whenUnauthorized } from "./api.js";
@@ -11,12 +11,13 @@ import { fill, h, status } from "./dom.js";
 const PAGES = {
   numbers: () => import("./pages/numbers.js"),
   number: () => import("./pages/number.js"),
+  usage: () => import("./pages/usage.js"),
   expiring: () => import("./pages/expiring.js"),
   siprec: () => import("./pages/siprec.js"),
   transfer: () => import("./pages/transfer.js"),
 };
-const NAV = [["numbers", "Numbers"], ["expiring", "Expiring soon"], ["siprec", "SIPRec"],
-  ["transfer", "Import and export"]];
+const NAV = [["numbers", "Numbers"], ["usage", "Use over time"], ["expiring", "Expiring soon"],
+  ["siprec", "SIPRec"], ["transfer", "Import and export"]];
 const main = document.getElementById("main");
 const nav = document.getElementById("nav-links");
 const dialog = document.getElementById("signin-dialog");

@@ -39,6 +39,8 @@ from .manage_siprec_renew_if_none_match import ManageSiprecRenewIfNoneMatch
 from .manage_usage_domain_usage_bucket import ManageUsageDomainUsageBucket
 from .mode import Mode
 from .number_list import NumberList
+from .number_page import NumberPage
+from .number_page_data_item import NumberPageDataItem
 from .outcome import Outcome
 from .preflight_answer import PreflightAnswer
 from .problem import Problem
@@ -111,6 +113,8 @@ __all__ = (
     "ManageUsageDomainUsageBucket",
     "Mode",
     "NumberList",
+    "NumberPage",
+    "NumberPageDataItem",
     "Outcome",
     "PreflightAnswer",
     "Problem",

@@ -242,6 +242,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/manage/{domain}/ivrfallback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's domain, a DNS name; compared case-insensitively.
+                 * @example example.com
+                 */
+                domain: components["parameters"]["domain"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A page of the domain's IVR fallback numbers, searched
+         * @description The numbers of the domain that have an unexpired IVR fallback, in
+         *     plain string order as the public list has them, at most `limit` at a
+         *     time, each with its `mode` and `ttl`. The public list
+         *     (`GET /cache/{domain}/ivrfallback`) answers every number at once; this
+         *     one answers a page, however many numbers the domain has.
+         *
+         *     Pages follow each other by the number: `next` is the last number of
+         *     this page when more follow (null on the last page), and sent back as
+         *     `after` it gives the page after it. Between two calls, a number
+         *     written after `after` in order shows on a later page, a deleted one on
+         *     none; no number is shown twice. With `contains`, only the numbers that hold that text
+         *     (compared exactly, as numbers are) are listed and paged.
+         */
+        get: operations["manage_numbers.list_numbers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight for the page of numbers */
+        options: operations["preflight.manage_numbers"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/manage/{domain}/ivrfallback/{number}/dry-run": {
         parameters: {
             query?: never;
@@ -876,6 +914,20 @@ export interface components {
              * @description When the entry expires, in unix seconds (only when in the cache).
              */
             ttl?: number;
+        };
+        NumberPage: {
+            /** @description The page's numbers, in plain string order. */
+            data: {
+                number: string;
+                mode: components["schemas"]["Mode"];
+                ttl: components["schemas"]["Timestamp"];
+            }[];
+            /**
+             * @description The last number of this page when more follow, to send as `after`
+             *     for the next page; null on the last page.
+             */
+            next: string | null;
+            success: boolean;
         };
         /**
          * Format: int64
@@ -2011,6 +2063,76 @@ export interface operations {
                  * @example +46701234567
                  */
                 number: components["parameters"]["number"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    "manage_numbers.list_numbers": {
+        parameters: {
+            query?: {
+                /**
+                 * @description The most numbers on the page, 1 to 500.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Start after this number (the previous page's `next`); the first
+                 *     page without it. It need not be a number that is in the cache.
+                 * @example +46701234567
+                 */
+                after?: string;
+                /**
+                 * @description Only the numbers that hold this text anywhere (`4670` finds
+                 *     `+46701234567`), case-sensitive; 1 to 64 characters of a number's
+                 *     (`A-Z a-z 0-9 + * # . _ -`). A `+` must be sent percent-encoded
+                 *     (`%2B`) in a query string.
+                 * @example 4567
+                 */
+                contains?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's domain, a DNS name; compared case-insensitively.
+                 * @example example.com
+                 */
+                domain: components["parameters"]["domain"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page of numbers, sorted, and where the next page starts. */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "preflight.manage_numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's domain, a DNS name; compared case-insensitively.
+                 * @example example.com
+                 */
+                domain: components["parameters"]["domain"];
             };
             cookie?: never;
         };

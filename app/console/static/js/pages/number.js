@@ -1,8 +1,9 @@
 // One number: its fallback form (saved with If-Match, so a concurrent edit is shown
-// instead of overwritten), the dry run as the INVITE it would send, usage, history with
-// what changed and restore, and renew.
+// instead of overwritten), the dry run as the INVITE it would send, usage with its chart
+// over time, history with what changed and restore, and renew.
 
 import { ApiError, call, ivrPath, managePath, segment } from "../api.js";
+import { drawUsage, rangeField, rangeQuery } from "../chart.js";
 import { changes } from "../diff.js";
 import { FallbackForm, bodyOf, emptyModel, expirationOf, expiryFieldset, modelOf } from "../fallback-form.js";
 import { field, h, say, setError, status, when } from "../dom.js";
@@ -22,7 +23,14 @@ export async function render(main, { domain, number, href, draft }) {
   const form = new FallbackForm((model) => save(model));
   const deleteButton = h("button", { type: "button", class: "danger", onclick: () => remove() }, "Delete fallback");
   const dryRun = dryRunSection(manage);
-  const usage = h("section", { "aria-labelledby": "usage-title" });
+  const usageSummary = h("p", { id: "usage-summary" });
+  const usageChart = h("div", { id: "usage-chart" });
+  const usageRange = rangeField("usage-range", () => loadUsage());
+  const usage = h("section", { "aria-labelledby": "usage-title" },
+    h("h2", { id: "usage-title" }, "Usage"), usageSummary,
+    h("div", { class: "row" }, usageRange.element,
+      h("button", { type: "button", class: "secondary", onclick: () => loadUsage() }, "Refresh usage")),
+    usageChart);
   const historyList = h("div", { id: "history" });
   const restoreExpiry = h("select", { id: "restore-expiration" },
     h("option", { value: "" }, "as the version had it"),
@@ -220,17 +228,18 @@ export async function render(main, { domain, number, href, draft }) {
   }
 
   async function loadUsage() {
-    usage.replaceChildren(h("h2", { id: "usage-title" }, "Usage"));
+    const range = rangeQuery(usageRange.select.value);
     try {
-      const { data } = await call("GET", manage("usage"));
-      usage.append(h("p", { id: "usage-summary" }, data.count
-        ? `Applied ${data.count} time${data.count === 1 ? "" : "s"}; last ${when(data.lastUsedAt)} (${data.lastOutcome}).`
-        : "Never applied."));
+      const { data } = await call("GET", manage("usage"), { query: range });
+      usageSummary.textContent = data.count
+        ? `Applied ${data.count} time${data.count === 1 ? "" : "s"} in all; last ${when(data.lastUsedAt)} (${data.lastOutcome}).`
+        : "Never applied.";
+      await drawUsage(usageChart, data.series, range);
     } catch (error) {
-      usage.append(status(error.status === 404 ? "No usage: no fallback is set." : error.message,
+      usageSummary.textContent = "";
+      usageChart.replaceChildren(status(error.status === 404 ? "No usage: no fallback is set." : error.message,
         error.status === 404 ? "info" : "error"));
     }
-    usage.append(h("button", { type: "button", class: "secondary", onclick: loadUsage }, "Refresh usage"));
   }
 
   async function refresh() {
