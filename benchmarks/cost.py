@@ -30,6 +30,7 @@ from pathlib import Path
 
 import jwt
 
+import run
 import seed
 
 BENCH = Path(__file__).resolve().parent
@@ -37,13 +38,7 @@ SECRET = "cost-benchmark-secret-of-at-least-32-bytes"
 
 
 # What benchmarks/run.py's POST sends.
-POST_BODY = json.dumps({
-    "mode": "onError", "expiration": "WEEK",
-    "command": {
-        "action": {"type": "call", "destAddr": "sip:desk@pbx.example.com", "maxRingTime": 30},
-        "phrases": [{"fileName": "closed.wav", "format": "wav"}],
-    },
-}).encode()
+POST_BODY = run.POST_BODY.encode()
 
 
 def request_for(case: str, token: str, rng: random.Random) -> tuple[str, str, str, list, bytes]:

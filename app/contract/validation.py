@@ -68,28 +68,19 @@ def _validators_for(schema: dict) -> tuple[object, Draft4Validator]:
     cached = _validators.get(id(schema))
     if cached is None:
         cached = _validators[id(schema)] = (
-            schema, _compiled(schema),
+            schema,
+            # OpenAPI 3.0's schemas are Draft 4's dialect (Connexion validates with it):
+            # fastjsonschema's default, draft 7, would take 5.0 for an integer.
+            fastjsonschema.compile({**schema, "$schema": DRAFT_4}),
             Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER),
         )
     return cached[1], cached[2]
 
 
-def _compiled(schema: dict):
-    # OpenAPI 3.0's schemas are Draft 4's dialect (Connexion validates with it):
-    # fastjsonschema's default, draft 7, would take 5.0 for an integer.
-    return fastjsonschema.compile({**schema, "$schema": DRAFT_4})
-
-
-# A body schema compiled by fastjsonschema, as for the parameters: by identity, the
-# schema kept alongside (Connexion hands every request of an operation the same dict).
-_body_checks: dict[int, tuple[dict, object]] = {}
-
-
 def _body_check(schema: dict):
-    cached = _body_checks.get(id(schema))
-    if cached is None:
-        cached = _body_checks[id(schema)] = (schema, _compiled(schema))
-    return cached[1]
+    """A body schema's compiled check, from the same cache as the parameters' (Connexion
+    hands every request of an operation the same dict); its authority is Connexion's."""
+    return _validators_for(schema)[0]
 
 
 class NamingParameterValidator(ParameterValidator):
