@@ -26,6 +26,7 @@ from app.contract import errors, security, specs  # noqa: E402
 from app.contract.middleware import RequestGuard  # noqa: E402
 from app.contract.security import TokenVerifier  # noqa: E402
 from app.contract.validation import BODY_VALIDATORS, NamingParameterValidator  # noqa: E402
+from app.decision_memory import DecisionMemory  # noqa: E402
 from app.observability import Observability  # noqa: E402
 from app.resources import data_folder  # noqa: E402
 from app.serving import internals  # noqa: E402
@@ -82,7 +83,11 @@ def create_app(overrides: dict | None = None) -> connexion.FlaskApp:
     # OPTIONS is answered by the specs' preflight operations, not by Flask.
     flask_app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     db.init_app(flask_app, settings.database_url, settings.database_read_url,
-                settings.database_pooler)
+                settings.database_pooler, db.Timeouts.of(settings))
+    memory = flask_app.extensions["cache_decision_memory"] = DecisionMemory(
+        settings.decision_memory_seconds, settings.decision_memory_entries,
+        settings.decision_memory_bytes)
+    db.after_write(flask_app, memory.forget)
     _check_schema(db.engine_of(flask_app))
     flask_app.extensions["cache_usage"] = UsageRecorder(
         db.engine_of(flask_app), settings.usage_flush_interval
@@ -136,7 +141,8 @@ def check_can_start() -> None:
     """
     internals.check()
     settings = Settings.from_env()
-    engine = db.make_engine(settings.database_url, settings.database_pooler)
+    engine = db.make_engine(settings.database_url, settings.database_pooler,
+                            db.Timeouts.of(settings))
     try:
         migrate.check_at_head(engine)
     except OperationalError:

@@ -83,6 +83,23 @@ class Settings:
     database_read_url: str | None = None
     # "pgbouncer": the database URLs are a PgBouncer in transaction pooling mode.
     database_pooler: str | None = None
+    # Bounded waits on a database that has gone silent (app/storage/db.py). Seconds a
+    # connect may take (libpq counts whole seconds, at least 2) ...
+    database_connect_timeout: int = 2
+    # ... milliseconds sent data may stay unacknowledged before the connection fails
+    # (tcp_user_timeout; with keepalives, an idle connection is found dead too) ...
+    database_tcp_timeout_ms: int = 500
+    # ... the statement timeout of the call-time reads (one primary-key lookup each) ...
+    database_read_timeout_ms: int = 500
+    # ... the statement timeout of every transaction (writes, lists, exports, the tally) ...
+    database_statement_timeout_ms: int = 2000
+    # ... and seconds a request waits for a pooled connection when all are in use.
+    database_pool_timeout: float = 0.5
+    # The decisions each worker remembers for when no database answers
+    # (app/decision_memory.py): for how long (0: off), how many, and their size.
+    decision_memory_seconds: float = 3600
+    decision_memory_entries: int = 20_000
+    decision_memory_bytes: int = 16 * 1024 * 1024
     # The console's OpenID Connect sign-in (app/console): the provider's issuer URL and the
     # console's client id there; unset, the console asks for a pasted token instead.
     console_oidc_issuer: str | None = None
@@ -115,6 +132,18 @@ class Settings:
             embedded_database=not database_url,
             database_read_url=env.get("CACHE_DATABASE_READ_URL") or None,
             database_pooler=(env.get("CACHE_DATABASE_POOLER") or "").strip().lower() or None,
+            database_connect_timeout=positive_int(
+                env, "CACHE_DATABASE_CONNECT_TIMEOUT_SECONDS", 2),
+            database_tcp_timeout_ms=positive_int(env, "CACHE_DATABASE_TCP_TIMEOUT_MS", 500),
+            database_read_timeout_ms=positive_int(env, "CACHE_DATABASE_READ_TIMEOUT_MS", 500),
+            database_statement_timeout_ms=positive_int(
+                env, "CACHE_DATABASE_STATEMENT_TIMEOUT_MS", 2000),
+            database_pool_timeout=_seconds(env, "CACHE_DATABASE_POOL_TIMEOUT_SECONDS", 0.5),
+            decision_memory_seconds=_seconds(env, "CACHE_DECISION_MEMORY_SECONDS", 3600,
+                                             zero_means="off"),
+            decision_memory_entries=positive_int(env, "CACHE_DECISION_MEMORY_ENTRIES", 20_000),
+            decision_memory_bytes=positive_int(env, "CACHE_DECISION_MEMORY_BYTES",
+                                               16 * 1024 * 1024),
             jwt_secret=env.get("CACHE_JWT_SECRET") or None,
             jwks_url=env.get("CACHE_JWT_JWKS_URL") or None,
             jwks_file=env.get("CACHE_JWT_JWKS_FILE") or None,
@@ -161,6 +190,12 @@ class Settings:
                         f"{name} must be a PostgreSQL URL when CACHE_DATABASE_READ_URL or "
                         "CACHE_DATABASE_POOLER is set"
                     )
+        if settings.database_connect_timeout < 2:
+            # libpq and psycopg take anything shorter as 2 s: say so rather than pretend.
+            raise ConfigurationError(
+                "CACHE_DATABASE_CONNECT_TIMEOUT_SECONDS must be at least 2 (libpq's shortest), "
+                f"not {settings.database_connect_timeout}"
+            )
         if bool(settings.console_oidc_issuer) != bool(settings.console_oidc_client_id):
             raise ConfigurationError(
                 "CACHE_CONSOLE_OIDC_ISSUER and CACHE_CONSOLE_OIDC_CLIENT_ID are set together "

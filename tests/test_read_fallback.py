@@ -75,9 +75,10 @@ def test_postgresql_connections_find_a_vanished_host_themselves(database_url, po
             parameters = connection.connection.dbapi_connection.info.get_parameters()
     finally:
         engine.dispose()
-    assert {name: parameters.get(name) for name in db.TCP_SETTINGS} == {
-        name: str(value) for name, value in db.TCP_SETTINGS.items()}
-    assert int(parameters["tcp_user_timeout"]) <= 3000
+    tcp_settings = db.DEFAULT_TIMEOUTS.tcp_settings
+    assert {name: parameters.get(name) for name in tcp_settings} == {
+        name: str(value) for name, value in tcp_settings.items()}
+    assert int(parameters["tcp_user_timeout"]) == 500
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="PgBouncer's mode is PostgreSQL's")
@@ -89,7 +90,8 @@ def test_through_pgbouncer_a_failing_transaction_start_is_a_503_not_a_500(
     app = create_app({"instance_path": tmp_path, "jwt_secret": SECRET,
                       "database_url": database_url, "database_pooler": "pgbouncer"})
     before = stored()
-    monkeypatch.setattr(db, "STATEMENT_TIMEOUT_MS", "'not a duration'")  # refused there
+    monkeypatch.setattr(db, "SET_LOCAL_STATEMENT_TIMEOUT",
+                        "SET LOCAL statement_timeout = 'not a duration {}'")  # refused there
     with app.test_client() as client:
         answers = [client.get(ENTRY, headers=AUTH), client.get(READS["decide"], headers=AUTH),
                    client.post(ENTRY, json=calling(), headers=AUTH)]
@@ -149,11 +151,12 @@ def test_reads_come_from_the_replica_while_the_primary_is_cut_and_go_back(app_wi
 
 
 @needs_postgres
-def test_a_write_the_primary_answers_ends_the_replica_reads_before_the_probe(
+def test_while_the_primary_is_down_writes_are_refused_at_once_until_the_probe_sees_it(
         app_with_replica, proxy, monkeypatch):
-    """The writer's next read must not come from the replica, which may not have its write
-    yet: a statement the primary answers ends the outage in that process at once."""
-    monkeypatch.setattr(db, "PRIMARY_PROBE_SECONDS", 60)  # the probe would come too late
+    """A write waits on no primary this process found down (a handler thread held for a
+    connect timeout per write would leave none for the rest); the probe ends the outage,
+    and the writer's next read comes from the primary, which has its write."""
+    monkeypatch.setattr(db, "PROBE_SECONDS", 0.2)
     app = app_with_replica
     databases = app.app.extensions["cache_db"]
     with app.test_client() as client:
@@ -161,14 +164,21 @@ def test_a_write_the_primary_answers_ends_the_replica_reads_before_the_probe(
         proxy.cut()
         stale = client.get(READS["decide"], headers=AUTH)
         proxy.restore()
-        still_stale = client.get(READS["decide"], headers=AUTH)
+        sent = time.monotonic()
+        refused = client.post(ENTRY, json={**calling(), "mode": "onError"}, headers=AUTH)
+        refused_after = time.monotonic() - sent
+        deadline = time.monotonic() + 5
+        while databases.primary_down:
+            assert time.monotonic() < deadline, "the probe did not see the primary back"
+            time.sleep(0.02)
         write = client.post(ENTRY, json={**calling(), "mode": "onError"}, headers=AUTH)
         after = client.get(ENTRY, headers=AUTH)
-    assert stale.headers["cache-stale"] == "0" and still_stale.headers["cache-stale"] == "0"
+    assert stale.headers["cache-stale"] == "0"
+    assert refused.status_code == 503 and refused.headers["retry-after"].isdigit()
+    assert refused_after < 0.1
     assert write.status_code == 200
     assert after.status_code == 200 and "cache-stale" not in after.headers
     assert after.json()["data"]["mode"] == "onError"
-    assert not databases.primary_down
 
 
 def test_one_probe_per_process_however_often_the_primary_comes_and_goes(tmp_path, monkeypatch):
@@ -197,7 +207,7 @@ def test_one_probe_per_process_however_often_the_primary_comes_and_goes(tmp_path
 def test_only_a_connection_opened_since_the_outage_began_ends_it(tmp_path, monkeypatch):
     """A pooled connection's answer may predate the outage, and may come while the primary
     refuses new connections: the state must not flip back on it."""
-    monkeypatch.setattr(db, "PRIMARY_PROBE_SECONDS", 60)  # the probe stays out of it
+    monkeypatch.setattr(db, "PROBE_SECONDS", 60)  # the probe stays out of it
     url = f"sqlite:///{tmp_path / 'cache.db'}"
     databases = db.Databases(url, read_url=url)
     with databases.primary_engine.connect() as connection:
@@ -214,7 +224,7 @@ def test_only_a_connection_opened_since_the_outage_began_ends_it(tmp_path, monke
 
 def test_a_probe_that_saw_the_primary_back_ends_and_the_next_outage_gets_one(
         tmp_path, monkeypatch):
-    monkeypatch.setattr(db, "PRIMARY_PROBE_SECONDS", 0.01)
+    monkeypatch.setattr(db, "PROBE_SECONDS", 0.01)
     url = f"sqlite:///{tmp_path / 'cache.db'}"
     databases = db.Databases(url, read_url=url)
     others = set(threading.enumerate())  # earlier tests' probes may still be asleep

@@ -7,7 +7,9 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from app import clock
 from app.storage import migrate, store
 from app.api import json_response
-from app.storage.db import engine_of, primary_is_down, replica_engine_of, session
+from app.storage.db import (
+    engine_of, primary_is_down, replica_engine_of, replica_is_down, session,
+)
 from app.contract.errors import PROBLEM_MEDIA_TYPE, problem_body
 from app.expiration import DAY_SECONDS
 from app.observability import EXPIRING_SOON_DAYS, render_metrics
@@ -44,10 +46,13 @@ def _readiness() -> Response:
     beats a load balancer with no server left to send the decisions to.
     """
     replica = replica_engine_of(current_app)
-    # While reads already go to the replica, ask it alone: a primary that does not even
-    # refuse connections would hold this check for the whole connect timeout.
-    if replica is not None and primary_is_down(current_app):
+    # While this process waits on a database no more (app/storage/db.py `Tracked`), this
+    # check does not either: a database that does not even refuse connections would
+    # hold it for the whole connect timeout.
+    if primary_is_down(current_app):
         unreachable = "the primary database cannot be reached"
+        if replica is None:
+            return _unready(unreachable)
     else:
         try:
             migrate.check_at_head(engine_of(current_app))
@@ -59,6 +64,8 @@ def _readiness() -> Response:
                 return _unready(unreachable)
         else:
             return json_response({"status": "ready"})
+    if replica_is_down(current_app):
+        return _unready(f"{unreachable}; the replica cannot be reached either")
     try:
         migrate.check_at_head(replica)
     except (migrate.SchemaNotAtHead, DBAPIError) as replica_error:

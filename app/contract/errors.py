@@ -12,6 +12,7 @@ from connexion.exceptions import BadRequestProblem, ProblemException
 from connexion.lifecycle import ConnexionResponse
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from app.observability import DATABASE_ERRORS
@@ -120,9 +121,12 @@ def handle_bad_encoding(_request, _error: UnicodeDecodeError) -> ConnexionRespon
     return problem(400, "body: is not valid UTF-8", {"body": "is not valid UTF-8"})
 
 
-def handle_database_error(_request, error: DBAPIError) -> ConnexionResponse:
+def handle_database_error(_request, error: DBAPIError | PoolTimeout) -> ConnexionResponse:
+    # A pool with no connection free in time (PoolTimeout) is as unavailable as a database
+    # that does not answer: every pooled connection waits on it.
     DATABASE_ERRORS.inc()
-    log.error("database unavailable: %s", error.orig.__class__.__name__ if error.orig else error)
+    orig = getattr(error, "orig", None)
+    log.error("database unavailable: %s", orig.__class__.__name__ if orig else error)
     return problem(
         503,
         "The cache's database cannot be reached; retry later.",
@@ -142,4 +146,5 @@ def register(connexion_app) -> None:
     connexion_app.add_error_handler(ValidationError, handle_validation_error)
     connexion_app.add_error_handler(UnicodeDecodeError, handle_bad_encoding)
     connexion_app.add_error_handler(DBAPIError, handle_database_error)
+    connexion_app.add_error_handler(PoolTimeout, handle_database_error)
     connexion_app.add_error_handler(Exception, handle_unexpected)

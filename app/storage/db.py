@@ -6,6 +6,8 @@ it answers, else the replica's (CACHE_DATABASE_READ_URL), and the answer is
 marked stale (`Cache-Stale`). Handlers never choose an engine themselves.
 """
 
+import dataclasses
+import functools
 import logging
 import math
 import threading
@@ -31,27 +33,24 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# How long a request waits for the database before it is answered with 503.
-CONNECT_TIMEOUT_SECONDS = 2
 # Connections each process keeps open: as many as requests it runs at once (the
 # thread pool Flask runs on, and the call-time lookup on the event loop's thread:
 # app/serving/bridge.py). With fewer, the requests beyond them opened a connection
 # each and closed it after: under load on PostgreSQL that churn gave a p99 of
 # 1.2-1.6 s and connect timeouts (503s).
 POOL_SIZE = FLASK_THREADS + 1
-STATEMENT_TIMEOUT_MS = 2000
-# A database host that vanishes (no reset, no answer) is found by the client, not only
-# by the server's timeouts: data unacknowledged for 3 s, or a connection silent for 2 s
-# whose two keepalive probes a second apart go unanswered, fails the connection. The
-# call-time lookups run on each worker's event loop thread (app/serving/bridge.py): a
-# wait with no bound would hold the worker until gunicorn kills it (30 s).
-TCP_SETTINGS = {"tcp_user_timeout": 3000, "keepalives": 1, "keepalives_idle": 2,
-                "keepalives_interval": 1, "keepalives_count": 2}
-# After the primary failed, reads go straight to the replica; a background probe
-# asks the primary again this often and sends reads back as soon as it answers.
-PRIMARY_PROBE_SECONDS = 1.0
-# Where a primary connection keeps how many outages had begun when it was opened.
+# After a database failed, this process does not wait on it again: reads go to the other
+# one (or to the remembered decisions, app/decision_memory.py) and writes are refused at
+# once; a background probe asks it again this often and ends that as soon as it answers
+# (docs/decisions/0013-bounded-waits-and-remembered-decisions.md).
+PROBE_SECONDS = 0.5
+# Where a connection keeps how many outages of its database had begun when it was opened.
 OUTAGES_AT_CONNECT = "cache_outages_at_connect"
+# The execution option that gives a read engine its statement timeout through PgBouncer.
+STATEMENT_TIMEOUT_OPTION = "cache_statement_timeout_ms"
+SET_LOCAL_STATEMENT_TIMEOUT = "SET LOCAL statement_timeout = {}"
+# Where a session keeps the (domain, number) of the entries it wrote (`written`).
+WRITTEN_NUMBERS = "cache_written_numbers"
 # The response header of an answer read from the replica: how many seconds of the
 # primary's writes it may be missing (`unknown` when the replica cannot tell).
 STALE_HEADER = "Cache-Stale"
@@ -61,6 +60,53 @@ REPLAY_LAG = text(
     "SELECT pg_is_in_recovery(), "
     "extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float"
 )
+
+
+@dataclasses.dataclass(frozen=True)
+class Timeouts:
+    """How long any wait on the database may last (the CACHE_DATABASE_* settings).
+
+    A database host that vanishes (packets dropped, no reset) is found by the client:
+    data unacknowledged for `tcp_ms`, or an idle connection whose keepalive probes go
+    unanswered, fails the connection; the statement timeouts bound a database that
+    answers slowly. The call-time lookups run on each worker's event loop thread
+    (app/serving/bridge.py): a wait with no bound would hold the worker until gunicorn
+    kills it.
+    """
+
+    connect_seconds: int = 2
+    tcp_ms: int = 500
+    read_ms: int = 500
+    statement_ms: int = 2000
+    pool_seconds: float = 0.5
+
+    @classmethod
+    def of(cls, settings) -> "Timeouts":
+        return cls(settings.database_connect_timeout, settings.database_tcp_timeout_ms,
+                   settings.database_read_timeout_ms, settings.database_statement_timeout_ms,
+                   settings.database_pool_timeout)
+
+    @property
+    def tcp_settings(self) -> dict:
+        # Keepalives count whole seconds: an idle connection silent for a second is probed,
+        # and tcp_user_timeout then ends it if the probes go unanswered.
+        return {"tcp_user_timeout": self.tcp_ms, "keepalives": 1, "keepalives_idle": 1,
+                "keepalives_interval": 1, "keepalives_count": 2}
+
+    @property
+    def silence_seconds(self) -> float:
+        """How long a failing ping waited when the database was silent, not gone: a
+        connection the server closed fails at once, silence only after the TCP timeout
+        (or PgBouncer's query_wait_timeout)."""
+        return self.tcp_ms / 2000
+
+
+DEFAULT_TIMEOUTS = Timeouts()
+
+
+class DatabaseDown(Exception):
+    """The database is taken as down by this process (see `Tracked`): not asked."""
+
 
 log = logging.getLogger(__name__)
 
@@ -87,37 +133,42 @@ def key_string(length: int) -> String:
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
-def make_engine(url: str, pooler: str | None = None) -> Engine:
+def make_engine(url: str, pooler: str | None = None,
+                timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Engine:
     """Create the engine with the settings each backend needs under load.
+
+    On PostgreSQL a connection's own statement timeout is the call-time reads'
+    (`timeouts.read_ms`: they run in autocommit, `_for_reads`), and each transaction
+    sets the longer one for itself as its first statement (`SET LOCAL`, ended with it).
 
     `pooler="pgbouncer"`: the URL is a PgBouncer in transaction pooling mode, where
     each transaction may run on another server connection. Nothing may outlive a
     transaction there: no server-side prepared statements (psycopg prepares a
-    query after 5 runs) and no session settings, so the statement timeout is set
-    per transaction (`SET LOCAL`) instead of in the startup `options`, which
-    PgBouncer refuses.
+    query after 5 runs) and no session settings, so the startup `options` (which
+    PgBouncer refuses) are left out and every transaction, reads included, sets its
+    statement timeout (`SET LOCAL`).
     """
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             connect_args={"timeout": 5, "check_same_thread": False},
-            pool_timeout=CONNECT_TIMEOUT_SECONDS,
+            pool_timeout=timeouts.pool_seconds,
         )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    pool = {"pool_size": POOL_SIZE, "pool_pre_ping": True, "pool_timeout": CONNECT_TIMEOUT_SECONDS}
+    pool = {"pool_size": POOL_SIZE, "pool_pre_ping": True, "pool_timeout": timeouts.pool_seconds}
+    connect_args = {"connect_timeout": timeouts.connect_seconds, **timeouts.tcp_settings}
     if pooler is None:
-        return create_engine(url, **pool, connect_args={
-            "connect_timeout": CONNECT_TIMEOUT_SECONDS, **TCP_SETTINGS,
-            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
-        })
-    if pooler not in POOLERS:
+        engine = create_engine(url, **pool, connect_args={
+            **connect_args, "options": f"-c statement_timeout={timeouts.read_ms}"})
+    elif pooler not in POOLERS:
         raise ValueError(f"unknown pooler {pooler!r}; known: {', '.join(POOLERS)}")
-    engine = create_engine(url, **pool, connect_args={
-        "connect_timeout": CONNECT_TIMEOUT_SECONDS, **TCP_SETTINGS, "prepare_threshold": None,
-    })
-    event.listen(engine, "connect", _ping_through_pooler)
-    event.listen(engine, "begin", _set_local_statement_timeout)
+    else:
+        engine = create_engine(url, **pool, connect_args={
+            **connect_args, "prepare_threshold": None})
+        event.listen(engine, "connect", _ping_through_pooler)
+    event.listen(engine, "begin", functools.partial(_set_local_statement_timeout,
+                                                    timeouts.statement_ms))
     return engine
 
 
@@ -128,12 +179,17 @@ def _ping_through_pooler(dbapi_connection, _record) -> None:
     dbapi_connection.rollback()
 
 
-def _set_local_statement_timeout(connection) -> None:
+def _set_local_statement_timeout(default_ms: int, connection) -> None:
     # Runs as the transaction's first statement (psycopg sends BEGIN before it) and
     # ends with it, so it never leaks to another client of the pooled server connection.
-    statement = f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}"
+    # A read in autocommit has no transaction to set it in: the connection's own applies.
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection.autocommit:
+        return
+    timeout = connection.get_execution_options().get(STATEMENT_TIMEOUT_OPTION, default_ms)
+    statement = SET_LOCAL_STATEMENT_TIMEOUT.format(timeout)
     try:
-        connection.connection.dbapi_connection.execute(statement)
+        dbapi_connection.execute(statement)
     except psycopg.Error as error:
         # Run on the driver's connection, its error is not SQLAlchemy's: wrapped, it is
         # the unreachable database it means (PgBouncer answers query_wait_timeout when
@@ -151,52 +207,155 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _for_reads(engine: Engine, pooler: str | None) -> Engine:
-    """The engine as `read_session()` uses it: in autocommit, on PostgreSQL.
+def _for_reads(engine: Engine, pooler: str | None, timeouts: Timeouts) -> Engine:
+    """The engine as the call-time reads use it (`read_session()`): in autocommit on
+    PostgreSQL, under the connection's own statement timeout, the reads' short one.
 
     Its reads are single statements, which see one snapshot either way, and in a
     transaction each cost BEGIN and ROLLBACK round trips besides the SELECT (and
     the pool's ping): 4 round trips per call-time lookup instead of 2
-    (docs/decisions/0009-reads-in-autocommit.md). Through PgBouncer they
-    keep their transaction, which carries the statement timeout there (SET LOCAL).
+    (docs/decisions/0009-reads-in-autocommit.md). Through PgBouncer they keep their
+    transaction, which carries the reads' statement timeout there (SET LOCAL).
     """
-    if engine.dialect.name != "postgresql" or pooler is not None:
+    if engine.dialect.name != "postgresql":
         return engine
+    if pooler is not None:
+        return engine.execution_options(**{STATEMENT_TIMEOUT_OPTION: timeouts.read_ms})
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
-class Databases:
-    """The primary's session factory, the replica's (if any), and whether the primary is down.
+class Tracked:
+    """One database (the primary or the replica) as this process sees it: answering, or
+    down since a failure.
 
-    The primary is taken as down when checking out one of its connections fails
-    (the pool pings each one first, so this costs no query of its own), or when a
-    statement loses its connection. While it is down, reads go straight to the
-    replica instead of waiting for a connect timeout each; one background thread
-    per process probes the primary and ends that as soon as it answers. So does a
-    statement the primary answers meanwhile on a connection opened since the outage
-    began (a write, after which this process's next read would otherwise come from a
-    replica that may not have it yet): one sent on an older connection may have been
-    answered before the outage, and one of those answering while new connections are
-    refused (the primary at its connection limit) must not flip the state back and forth.
+    It is taken as down when a connection to it cannot be opened, when the pool's ping
+    of a pooled connection meets silence (`_bounded_ping`), or when a statement loses its
+    connection. While it is down, this process waits on it no more: reads go to the other
+    database (or to the remembered decisions), the rest is refused at once
+    (`DatabaseDown`, a 503). One background thread per database and process probes it
+    every PROBE_SECONDS and ends that as soon as it answers. So does a statement it
+    answers meanwhile on a connection opened since the outage began: one sent on an
+    older connection may have been answered before the outage, and one of those
+    answering while new connections are refused (the database at its connection limit)
+    must not flip the state back and forth.
     """
 
-    def __init__(self, url: str, read_url: str | None = None, pooler: str | None = None):
-        primary_engine = make_engine(url, pooler)
-        self.primary = sessionmaker(primary_engine, expire_on_commit=False)
-        self.primary_reads = sessionmaker(_for_reads(primary_engine, pooler),
-                                          expire_on_commit=False)
-        self.replica = (
-            sessionmaker(_for_reads(make_engine(read_url, pooler), pooler), expire_on_commit=False)
-            if read_url else None
-        )
-        self._primary_down = threading.Event()
-        self._outages = 0  # how many times the primary was marked down
+    def __init__(self, name: str, engine: Engine, timeouts: Timeouts, probe_name: str):
+        self.name, self.engine, self.timeouts, self.probe_name = name, engine, timeouts, probe_name
+        self._down = threading.Event()
+        self._outages = 0  # how many times it was marked down
         self._probing = False
         self._lock = threading.Lock()
-        if self.replica is not None:
-            event.listen(self.primary_engine, "handle_error", self._on_primary_error)
-            event.listen(self.primary_engine, "connect", self._on_primary_connect)
-            event.listen(self.primary_engine, "after_cursor_execute", self._on_primary_answer)
+        event.listen(engine, "handle_error", self._on_error)
+        event.listen(engine, "connect", self._on_connect)
+        event.listen(engine, "after_cursor_execute", self._on_answer)
+        if engine.dialect.name == "postgresql":
+            # Dialect.do_ping is public API, the pool's pre-ping calls it on checkout.
+            engine.dialect.do_ping = self._bounded_ping(engine.dialect.do_ping)
+
+    @property
+    def down(self) -> bool:
+        return self._down.is_set()
+
+    def refuse(self):
+        """Raise the error of a request that would wait on this database while it is down."""
+        raise OperationalError(None, None, DatabaseDown(
+            f"the {self.name} database did not answer; not asked again before a probe does"))
+
+    def mark_down(self, reason) -> None:
+        with self._lock:
+            if self._down.is_set():
+                return
+            self._outages += 1
+            self._down.set()
+            # A probe that has not yet seen the database back (a statement ended the
+            # last outage first) goes on probing for this one: one probe per database.
+            start_probe = not self._probing
+            self._probing = True
+        log.warning("%s database unreachable, not waiting on it: %s", self.name, reason)
+        if start_probe:
+            threading.Thread(target=self._probe, name=self.probe_name, daemon=True).start()
+
+    def mark_up(self) -> None:
+        with self._lock:
+            if not self._down.is_set():
+                return
+            self._down.clear()
+        log.warning("%s database answers again", self.name)
+
+    def _probe(self) -> None:
+        while True:
+            time.sleep(PROBE_SECONDS)
+            with self._lock:
+                if not self._down.is_set():
+                    self._probing = False
+                    return
+            try:
+                with self.engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+            except SQLAlchemyError:
+                continue  # still down, or no pooled connection free in time: ask again
+            except Exception:  # noqa: BLE001 - the probe must outlive any one failure
+                log.exception("%s database probe failed", self.name)
+                continue
+            self.mark_up()
+
+    def _bounded_ping(self, ping):
+        """The pool's pre-ping, failing the checkout when the ping met silence.
+
+        SQLAlchemy reconnects after a failed ping, which is right for a connection the
+        server closed (a restart: the ping fails at once), and doubles the wait on a
+        database that has gone silent (the ping waits for the TCP timeout, the
+        reconnect for the connect timeout). A ping that failed after waiting is that
+        silence: the database is marked down and the checkout fails, the caller goes
+        to the replica path (`read_session()`) or answers 503.
+        """
+        def do_ping(dbapi_connection) -> bool:
+            started = time.monotonic()
+            try:
+                return ping(dbapi_connection)
+            except self.engine.dialect.loaded_dbapi.Error as error:
+                if time.monotonic() - started < self.timeouts.silence_seconds:
+                    raise
+                self.mark_down(error)
+                # SQLAlchemy's own error, not the driver's: the pool does not reconnect on it.
+                raise OperationalError("(pool pre-ping)", None, error) from error
+        return do_ping
+
+    def _on_connect(self, _dbapi_connection, connection_record) -> None:
+        connection_record.info[OUTAGES_AT_CONNECT] = self._outages
+
+    def _on_answer(self, connection, *_execution) -> None:
+        if (self._down.is_set()
+                and connection.info.get(OUTAGES_AT_CONNECT) == self._outages):
+            self.mark_up()
+
+    def _on_error(self, context) -> None:
+        # A ping that failed at once is followed by a reconnect, which says whether the
+        # database is gone. Without a connection, the error is a connect's.
+        if not context.is_pre_ping and (context.is_disconnect or context.connection is None):
+            self.mark_down(context.original_exception)
+
+
+class Databases:
+    """The primary's session factories, the replica's (if any), and whether each answers."""
+
+    def __init__(self, url: str, read_url: str | None = None, pooler: str | None = None,
+                 timeouts: Timeouts = DEFAULT_TIMEOUTS):
+        primary_engine = make_engine(url, pooler, timeouts)
+        self.primary = sessionmaker(primary_engine, expire_on_commit=False)
+        self.primary_reads = sessionmaker(_for_reads(primary_engine, pooler, timeouts),
+                                          expire_on_commit=False)
+        self.primary_state = Tracked("primary", primary_engine, timeouts, "cache-db-probe")
+        self.after_write: list = []  # see `after_write`
+        self.replica = self.replica_reads = self.replica_state = None
+        if read_url:
+            replica_engine = make_engine(read_url, pooler, timeouts)
+            self.replica = sessionmaker(replica_engine, expire_on_commit=False)
+            self.replica_reads = sessionmaker(_for_reads(replica_engine, pooler, timeouts),
+                                              expire_on_commit=False)
+            self.replica_state = Tracked("replica", replica_engine, timeouts,
+                                         "cache-db-probe-replica")
 
     @property
     def primary_engine(self) -> Engine:
@@ -208,59 +367,17 @@ class Databases:
 
     @property
     def primary_down(self) -> bool:
-        return self._primary_down.is_set()
+        return self.primary_state.down
+
+    @property
+    def replica_down(self) -> bool:
+        return self.replica_state is not None and self.replica_state.down
 
     def mark_primary_down(self, reason) -> None:
-        with self._lock:
-            if self._primary_down.is_set():
-                return
-            self._outages += 1
-            self._primary_down.set()
-            # A probe that has not yet seen the primary back (a statement ended the
-            # last outage first) goes on probing for this one: one probe per process.
-            start_probe = not self._probing
-            self._probing = True
-        log.warning("primary database unreachable, reading from the replica: %s", reason)
-        if start_probe:
-            threading.Thread(target=self._probe_primary, name="cache-db-probe",
-                             daemon=True).start()
+        self.primary_state.mark_down(reason)
 
     def mark_primary_up(self) -> None:
-        with self._lock:
-            if not self._primary_down.is_set():
-                return
-            self._primary_down.clear()
-        log.warning("primary database answers again, reading from it")
-
-    def _probe_primary(self) -> None:
-        while True:
-            time.sleep(PRIMARY_PROBE_SECONDS)
-            with self._lock:
-                if not self._primary_down.is_set():
-                    self._probing = False
-                    return
-            try:
-                with self.primary_engine.connect() as connection:
-                    connection.execute(text("SELECT 1"))
-            except SQLAlchemyError:
-                continue  # still down, or no pooled connection free in time: ask again
-            except Exception:  # noqa: BLE001 - the probe must outlive any one failure
-                log.exception("primary database probe failed")
-                continue
-            self.mark_primary_up()
-
-    def _on_primary_connect(self, _dbapi_connection, connection_record) -> None:
-        connection_record.info[OUTAGES_AT_CONNECT] = self._outages
-
-    def _on_primary_answer(self, connection, *_execution) -> None:
-        if (self._primary_down.is_set()
-                and connection.info.get(OUTAGES_AT_CONNECT) == self._outages):
-            self.mark_primary_up()
-
-    def _on_primary_error(self, context) -> None:
-        # A failed ping is followed by a reconnect, which says whether the primary is gone.
-        if context.is_disconnect and not context.is_pre_ping:
-            self.mark_primary_down(context.original_exception)
+        self.primary_state.mark_up()
 
     def replica_lag(self, replica_session: Session) -> str:
         """The `Cache-Stale` value of an answer read from the replica: whole seconds, rounded
@@ -275,11 +392,31 @@ class Databases:
         return str(max(0, math.ceil(lag)))
 
 
-def init_app(flask_app, url: str, read_url: str | None = None, pooler: str | None = None) -> None:
+def init_app(flask_app, url: str, read_url: str | None = None, pooler: str | None = None,
+             timeouts: Timeouts = DEFAULT_TIMEOUTS) -> None:
     """Attach the engines and session factories to the Flask app."""
-    flask_app.extensions["cache_db"] = Databases(url, read_url, pooler)
+    databases = flask_app.extensions["cache_db"] = Databases(url, read_url, pooler, timeouts)
+    event.listen(databases.primary, "after_commit",
+                 functools.partial(_after_commit, databases.after_write))
     flask_app.teardown_appcontext(_close_sessions)
     flask_app.after_request(_mark_stale)
+
+
+def written(db_session: Session, domain: str, numbers) -> None:
+    """Mark IVR entries as written by this session (app/storage/history.py does)."""
+    db_session.info.setdefault(WRITTEN_NUMBERS, set()).update(
+        (domain, number) for number in numbers)
+
+
+def after_write(flask_app, callback) -> None:
+    """Call `callback(domain, number)` for each IVR entry a request's session committed."""
+    flask_app.extensions["cache_db"].after_write.append(callback)
+
+
+def _after_commit(callbacks, db_session: Session) -> None:
+    for domain, number in db_session.info.pop(WRITTEN_NUMBERS, ()):
+        for callback in callbacks:
+            callback(domain, number)
 
 
 def engine_of(flask_app) -> Engine:
@@ -292,34 +429,52 @@ def replica_engine_of(flask_app) -> Engine | None:
 
 
 def primary_is_down(flask_app) -> bool:
-    """Whether this process sends its reads to the replica for now."""
+    """Whether this process waits on the primary no more for now."""
     return flask_app.extensions["cache_db"].primary_down
 
 
+def replica_is_down(flask_app) -> bool:
+    return flask_app.extensions["cache_db"].replica_down
+
+
 def session() -> Session:
-    """Return this request's session on the primary; it is closed when the request ends."""
+    """Return this request's session on the primary; it is closed when the request ends.
+
+    While the primary is down (`Tracked`) it is refused at once: a write must not hold a
+    handler thread waiting on a database that has gone silent.
+    """
     if "db_session" not in g:
-        g.db_session = current_app.extensions["cache_db"].primary()
+        databases = current_app.extensions["cache_db"]
+        if databases.primary_down:
+            databases.primary_state.refuse()
+        g.db_session = databases.primary()
     return g.db_session
 
 
-def read_session() -> Session:
+def read_session(lookup: bool = True) -> Session:
     """This request's session for reading: the primary's while it answers, else the replica's.
 
-    A session of its own, for reads only (in autocommit on PostgreSQL: `_for_reads`);
-    what this request wrote through `session()` is not visible to it before the commit.
-    With a replica, the primary's connection is checked out here, so that a primary
-    that cannot be reached sends this read to the replica (and the answer gets the
-    `Cache-Stale` header) instead of a 503.
+    A session of its own, for reads only; what this request wrote through `session()`
+    is not visible to it before the commit. A lookup (the call-time reads, one row by
+    primary key) runs in autocommit on PostgreSQL (`_for_reads`) under the short read
+    timeout; `lookup=False`, a read whose size is the caller's choice (a list), runs in
+    a transaction under the statement timeout. With a replica, the primary's connection
+    is checked out here, so that a primary that cannot be reached sends this read to
+    the replica (and the answer gets the `Cache-Stale` header) instead of a 503. With
+    no database left to ask, it raises the database error (a 503) at once.
     """
     if "db_read_session" in g:
         return g.db_read_session
     databases = current_app.extensions["cache_db"]
     if databases.replica is None:
-        g.db_read_session = g.db_primary_read_session = databases.primary_reads()
+        if databases.primary_down:
+            databases.primary_state.refuse()
+        factory = databases.primary_reads if lookup else databases.primary
+        g.db_read_session = g.db_primary_read_session = factory()
         return g.db_read_session
     if not databases.primary_down:
-        primary = g.db_primary_read_session = databases.primary_reads()
+        factory = databases.primary_reads if lookup else databases.primary
+        primary = g.db_primary_read_session = factory()
         try:
             primary.connection()
         except OperationalError as error:
@@ -328,13 +483,20 @@ def read_session() -> Session:
         else:
             g.db_read_session = primary
             return primary
-    replica = g.db_read_session = g.db_replica_session = databases.replica()
-    g.db_stale = databases.replica_lag(replica)
+    if databases.replica_down:
+        databases.replica_state.refuse()
+    factory = databases.replica_reads if lookup else databases.replica
+    replica = g.db_read_session = g.db_replica_session = factory()
+    try:
+        g.db_stale = databases.replica_lag(replica)
+    except OperationalError as error:
+        databases.replica_state.mark_down(error.orig)
+        raise
     return replica
 
 
 def _mark_stale(response):
-    if "db_stale" in g:
+    if "db_stale" in g and STALE_HEADER not in response.headers:
         response.headers[STALE_HEADER] = g.db_stale
     return response
 

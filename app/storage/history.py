@@ -28,6 +28,7 @@ from sqlalchemy import case, delete, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app.storage.db import written
 from app.storage.models import IvrFallback, IvrFallbackCounter, IvrFallbackHistory
 from app.storage.store import INSERT_BY_DIALECT, KEY_COLUMNS
 
@@ -71,7 +72,12 @@ def _live(domain: str, number: str, now: int):
 
 
 def _bump(session: Session, domain: str, numbers: list[str]) -> dict[str, int]:
-    """Hand out the next version of each number (sorted, so two batches lock in one order)."""
+    """Hand out the next version of each number (sorted, so two batches lock in one order).
+
+    Every write of an entry starts here, so here it is marked as written: once the
+    session commits, this worker forgets what it remembered of them (`db.after_write`).
+    """
+    written(session, domain, numbers)
     insert = INSERT_BY_DIALECT[session.get_bind().dialect.name]
     counters = IvrFallbackCounter.__table__
     statement = insert(counters).on_conflict_do_update(

@@ -55,17 +55,19 @@ def ivr_decision_entry(session: Session, domain: str, number: str, now: int) -> 
 
 
 # The call-time decision's: the same lookup, with the version that created the entry
-# (its use is counted under it, app/storage/tally.py).
-_CALL_TIME_ENTRY = _LIVE_ENTRY.add_columns(IvrFallback.created_version)
+# (its use is counted under it, app/storage/tally.py) and its current version (whether
+# the worker's remembered copy changed, app/decision_memory.py).
+_CALL_TIME_ENTRY = _LIVE_ENTRY.add_columns(IvrFallback.created_version, IvrFallback.version)
 
 
 def ivr_call_time_entry(session: Session, domain: str, number: str,
-                        now: int) -> tuple[Entry | None, int | None]:
-    """The live entry as `ivr_decision_entry` gives it, and the version that created it."""
+                        now: int) -> tuple[Entry | None, int | None, int | None]:
+    """The live entry as `ivr_decision_entry` gives it, the version that created it, and
+    its current version."""
     row = session.connection().execute(
         _CALL_TIME_ENTRY, {"domain": domain, "number": number, "now": now}
     ).first()
-    return (None, None) if row is None else (Entry(*row[:3]), row[3])
+    return (None, None, None) if row is None else (Entry(*row[:3]), row[3], row[4])
 
 
 # The public GET's: the same lookup, with the version that is the entry's ETag.
