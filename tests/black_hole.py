@@ -11,6 +11,7 @@ tests.black_hole`), since a namespace is a property of a process. Needs root,
 iproute2 and iptables (Debian's); `missing()` says why not, for a skip message.
 """
 
+import itertools
 import os
 import shutil
 import socket
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_made = itertools.count()  # names the holes of one process apart
 
 
 def missing() -> str | None:
@@ -93,7 +95,7 @@ class BlackHole:
 
     def __init__(self, target_host: str, target_port: int):
         self.target = (target_host, target_port)
-        self.tag = f"bh{os.getpid() % 100000}"
+        self.tag = f"bh{os.getpid() % 100000}x{next(_made)}"
         subnet = _free_subnet()
         self.root_address, self.address = f"{subnet}.1", f"{subnet}.2"
         self.port = 5432

@@ -39,6 +39,9 @@ NAMING_CONVENTION = {
 # each and closed it after: under load on PostgreSQL that churn gave a p99 of
 # 1.2-1.6 s and connect timeouts (503s).
 POOL_SIZE = FLASK_THREADS + 1
+# Connections opened beyond those while all are in use, closed again when returned
+# (SQLAlchemy's default); past them a request waits `Timeouts.pool_seconds` at most.
+MAX_OVERFLOW = 10
 # After a database failed, this process does not wait on it again: reads go to the other
 # one (or to the remembered decisions, app/decision_memory.py) and writes are refused at
 # once; a background probe asks it again this often and ends that as soon as it answers
@@ -156,7 +159,8 @@ def make_engine(url: str, pooler: str | None = None,
         )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    pool = {"pool_size": POOL_SIZE, "pool_pre_ping": True, "pool_timeout": timeouts.pool_seconds}
+    pool = {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW, "pool_pre_ping": True,
+            "pool_timeout": timeouts.pool_seconds}
     connect_args = {"connect_timeout": timeouts.connect_seconds, **timeouts.tcp_settings}
     if pooler is None:
         engine = create_engine(url, **pool, connect_args={
