@@ -20,17 +20,14 @@ from collections import OrderedDict
 from app.decision import Entry
 
 # What one remembered entry costs beyond its command's JSON and key: the OrderedDict's
-# node, the key tuple and the item object, roughly, on CPython 3.11.
+# node, the key tuple, the entry's tuple and its integers, roughly, on CPython 3.11.
 ENTRY_OVERHEAD_BYTES = 400
 
 
-class _Remembered:
-    __slots__ = ("mode", "ttl", "command_json", "created_version", "version", "as_of", "size")
-
-    def __init__(self, mode, ttl, command_json, created_version, version, as_of, size):
-        self.mode, self.ttl, self.command_json = mode, ttl, command_json
-        self.created_version, self.version = created_version, version
-        self.as_of, self.size = as_of, size
+# A remembered entry is a plain tuple of strings and integers, which the garbage
+# collector stops tracking: thousands of them must not lengthen its full collections
+# (docs/decisions/0001-freeze-the-app-objects.md).
+MODE, TTL, COMMAND_JSON, CREATED_VERSION, VERSION, AS_OF, SIZE = range(7)
 
 
 class DecisionMemory:
@@ -45,7 +42,7 @@ class DecisionMemory:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.bytes = 0
-        self._entries: OrderedDict[tuple[str, str], _Remembered] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str], tuple] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -60,9 +57,10 @@ class DecisionMemory:
         key = (domain, number)
         with self._lock:
             kept = self._entries.get(key)
-            if kept is not None and kept.version == version:
+            if kept is not None and kept[VERSION] == version:
                 # Read again, unchanged: only its age and place change.
-                kept.as_of = max(kept.as_of, as_of)
+                if as_of > kept[AS_OF]:
+                    self._entries[key] = (*kept[:AS_OF], as_of, kept[SIZE])
                 self._entries.move_to_end(key)
                 return
         command_json = json.dumps(entry.command, separators=(",", ":"))
@@ -70,12 +68,11 @@ class DecisionMemory:
         if size > self.max_bytes:
             self.forget(domain, number)
             return
-        item = _Remembered(entry.mode, entry.ttl, command_json, created_version, version,
-                           as_of, size)
+        item = (entry.mode, entry.ttl, command_json, created_version, version, as_of, size)
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self.bytes -= old.size
+                self.bytes -= old[SIZE]
             self._entries[key] = item
             self.bytes += size
             self._evict(as_of)
@@ -90,11 +87,11 @@ class DecisionMemory:
             kept = self._entries.get(key)
             if kept is None:
                 return None
-            if now - kept.as_of > self.seconds or kept.ttl <= now:
-                self.bytes -= self._entries.pop(key).size
+            if now - kept[AS_OF] > self.seconds or kept[TTL] <= now:
+                self.bytes -= self._entries.pop(key)[SIZE]
                 return None
-        entry = Entry(kept.mode, kept.ttl, json.loads(kept.command_json))
-        return entry, kept.created_version, max(0, now - kept.as_of)
+        entry = Entry(kept[MODE], kept[TTL], json.loads(kept[COMMAND_JSON]))
+        return entry, kept[CREATED_VERSION], max(0, now - kept[AS_OF])
 
     def forget(self, domain: str, number: str) -> None:
         if not self._entries:
@@ -102,11 +99,11 @@ class DecisionMemory:
         with self._lock:
             kept = self._entries.pop((domain, number), None)
             if kept is not None:
-                self.bytes -= kept.size
+                self.bytes -= kept[SIZE]
 
     def _evict(self, now: int) -> None:
         # Oldest first: every remember moves its entry to the end with a newer as_of.
         entries = self._entries
         while entries and (len(entries) > self.max_entries or self.bytes > self.max_bytes
-                           or now - next(iter(entries.values())).as_of > self.seconds):
-            self.bytes -= entries.popitem(last=False)[1].size
+                           or now - next(iter(entries.values()))[AS_OF] > self.seconds):
+            self.bytes -= entries.popitem(last=False)[1][SIZE]

@@ -173,15 +173,14 @@ def test_a_write_through_this_worker_forgets_what_it_remembered(app_on, proxy):
 def test_the_bounds_entries_bytes_and_age(app_on, proxy, frozen_clock):
     command_bytes = len('{"action":{"type":"call","destAddr":"sip:a@b"}}')
     one_entry = command_bytes + len(DOMAIN) + len("+4680") + ENTRY_OVERHEAD_BYTES
-    by_entries = app_on(decision_memory_entries=2)
+    by_entries = app_on(decision_memory_entries=2, decision_memory_seconds=60)  # and by age
     by_bytes = app_on(decision_memory_bytes=2 * one_entry + 10)
-    by_age = app_on(decision_memory_seconds=60)
     numbers = ("+4680", "+4681", "+4682")
     with by_entries.test_client() as client:
         for number in numbers:
             assert client.post(entry_path(number), json=body("sip:a@b"),
                                headers=AUTH).status_code == 200
-    for app in (by_entries, by_bytes, by_age):
+    for app in (by_entries, by_bytes):
         with app.test_client() as client:
             for number in numbers:
                 assert client.get(decision_path(number), headers=AUTH).status_code == 200
@@ -192,11 +191,11 @@ def test_the_bounds_entries_bytes_and_age(app_on, proxy, frozen_clock):
             answers[name] = [client.get(decision_path(n), headers=AUTH).status_code
                              for n in numbers]
     memory = by_bytes.app.extensions["cache_decision_memory"]
-    with by_age.test_client() as client:
+    with by_entries.test_client() as client:
         frozen_clock.advance(60)
-        within = client.get(decision_path("+4680"), headers=AUTH)
+        within = client.get(decision_path("+4681"), headers=AUTH)
         frozen_clock.advance(1)
-        beyond = client.get(decision_path("+4681"), headers=AUTH)
+        beyond = client.get(decision_path("+4682"), headers=AUTH)
     # The least recently read goes first.
     assert answers == {"entries": [503, 200, 200], "bytes": [503, 200, 200]}
     assert memory.bytes == 2 * one_entry
