@@ -239,3 +239,36 @@ def test_a_worker_keeps_answering_through_a_black_hole_and_is_back_within_2_s(
     assert slowest["primary silent"] < 1.5
     assert slowest["both silent"] < 1.5
     assert back_after < 2
+
+
+@pytest.mark.parametrize("pooler", [None, "pgbouncer"])
+def test_only_the_call_time_lookups_run_under_the_short_read_timeout(tmp_path, database_url,
+                                                                     pooler):
+    """Lists, exports and the use series are as long as the customer's data: they run in
+    transactions, under the statement timeout, as every read did before; only the lookups
+    of one row get the read timeout. Direct and through PgBouncer's transaction mode
+    (SET LOCAL there; the run's own server takes it just the same)."""
+    app = create_app({"instance_path": tmp_path, "jwt_secret": SECRET,
+                      "database_url": database_url, "database_pooler": pooler,
+                      "database_read_url": database_url, "usage_flush_interval": 3600})
+    show = text("SHOW statement_timeout")
+    timeouts = {}
+    for kind, open_session in (("lookup", db.read_session),
+                               ("list", lambda: db.read_session(lookup=False)),
+                               ("transaction", db.session)):
+        with app.app.test_request_context():
+            timeouts[kind] = open_session().execute(show).scalar()
+    with app.app.test_request_context():  # the replica's, while the primary is down
+        app.app.extensions["cache_db"].mark_primary_down("a test")
+        try:
+            timeouts["replica lookup"] = db.read_session().execute(show).scalar()
+        finally:
+            app.app.extensions["cache_db"].mark_primary_up()
+    with app.app.test_request_context():
+        app.app.extensions["cache_db"].mark_primary_down("a test")
+        try:
+            timeouts["replica list"] = db.read_session(lookup=False).execute(show).scalar()
+        finally:
+            app.app.extensions["cache_db"].mark_primary_up()
+    assert timeouts == {"lookup": "500ms", "list": "2s", "transaction": "2s",
+                        "replica lookup": "500ms", "replica list": "2s"}
