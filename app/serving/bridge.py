@@ -42,7 +42,8 @@ STREAM_AFTER_BYTES = 1024 * 1024
 # A lookup on the loop normally takes about a millisecond. The lookups leave the loop
 # when their average time there, weighted to the recent ones, goes over the limit:
 # lookups of over 20 ms in a row (a slowing database: on the threads ten of them wait at
-# once), or one of over 0.2 s (a stalled database: up to 2 s, the statement timeout);
+# once), or one of over 0.2 s (a stalled database: up to the read timeout, or about
+# twice the TCP timeout on a silent one: app/storage/db.py);
 # one lookup that opens a PostgreSQL connection is not enough. After a pause, the next
 # lookup runs on the loop again and the average starts from it: if it is slow too, the
 # pause doubles, up to the longest (a database that stays stalled holds the loop up once
