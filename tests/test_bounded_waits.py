@@ -212,7 +212,8 @@ def test_a_worker_keeps_answering_through_a_black_hole_and_is_back_within_2_s(
 
     slowest = {phase: max(seconds for *_, seconds in answers) for phase, answers in phases.items()}
     print(f"\nblack hole, one worker: primary silent: slowest answer "
-          f"{slowest['primary silent']:.2f} s; both silent: slowest {slowest['both silent']:.2f} s; every request answered normally "
+          f"{slowest['primary silent']:.2f} s; both silent: slowest "
+          f"{slowest['both silent']:.2f} s; every request answered normally "
           f"{back_after:.2f} s after both returned")
     for path, response, _ in phases["primary silent"]:
         if path == DECISION:
