@@ -1451,10 +1451,14 @@ export interface components {
         /** @description The request headers allowed on the path. */
         "Access-Control-Allow-Headers": string;
         /**
-         * @description Present only when the answer was read from the database's hot standby
-         *     because the primary could not be reached: how many seconds of the
-         *     latest writes it may be missing (the standby's replay lag, rounded up),
-         *     or `unknown`. An answer without it is current.
+         * @description Present only when the answer may not be current. Read from the
+         *     database's hot standby because the primary could not be reached: how
+         *     many seconds of the latest writes it may be missing (the standby's
+         *     replay lag, rounded up), or `unknown`. A decision answered from what the
+         *     server remembers because no database could be reached: the age in
+         *     seconds of what it remembers, which may predate changes made since
+         *     (only for numbers it answered lately; any other request is a 503).
+         *     An answer without it is current.
          * @example 3
          */
         "Cache-Stale": string;
