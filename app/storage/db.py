@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import logging
 import math
+import sqlite3
 import threading
 import time
 
@@ -42,6 +43,9 @@ POOL_SIZE = FLASK_THREADS + 1
 # Connections opened beyond those while all are in use, closed again when returned
 # (SQLAlchemy's default); past them a request waits `Timeouts.pool_seconds` at most.
 MAX_OVERFLOW = 10
+# How long a SQLite writer waits for the database's write lock before its request is a 503.
+SQLITE_BUSY_TIMEOUT_SECONDS = 5
+WRITE_LOCK = "cache_sqlite_write_lock"  # session.info key: the transaction holding it
 # After a database failed, this process does not wait on it again: reads go to the other
 # one (or to the remembered decisions, app/decision_memory.py) and writes are refused at
 # once; a background probe asks it again this often and ends that as soon as it answers
@@ -154,7 +158,7 @@ def make_engine(url: str, pooler: str | None = None,
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"timeout": 5, "check_same_thread": False},
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             pool_timeout=timeouts.pool_seconds,
         )
         event.listen(engine, "connect", _tune_sqlite)
@@ -206,9 +210,37 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     # wait for the lock instead of failing at once.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _one_writer_at_a_time(write_sessions: sessionmaker) -> None:
+    """Let one write transaction of this process at a time ask SQLite for its lock.
+
+    SQLite has one write lock per database; its busy handler makes a writer that
+    finds it taken sleep, ever longer, and try again. With every handler thread of a
+    process writing, the waiting writers missed the lock again and again, and the
+    slowest writes waited for seconds (docs/benchmarks.md, "Writes on SQLite").
+    Queued on this lock instead, the next writer starts as soon as the last one ends;
+    only the other worker processes' writers still meet the busy handler.
+    """
+    lock = threading.Lock()
+
+    @event.listens_for(write_sessions, "after_begin")
+    def _take(session, transaction, _connection):
+        if transaction.parent is not None or WRITE_LOCK in session.info:
+            return
+        if not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_SECONDS):
+            raise OperationalError("BEGIN (this process's write lock)", None,
+                                   sqlite3.OperationalError("database is locked"))
+        session.info[WRITE_LOCK] = transaction
+
+    @event.listens_for(write_sessions, "after_transaction_end")
+    def _release(session, transaction):
+        if session.info.get(WRITE_LOCK) is transaction:
+            del session.info[WRITE_LOCK]
+            lock.release()
 
 
 def _for_reads(engine: Engine, pooler: str | None, timeouts: Timeouts) -> Engine:
@@ -348,8 +380,13 @@ class Databases:
                  timeouts: Timeouts = DEFAULT_TIMEOUTS):
         primary_engine = make_engine(url, pooler, timeouts)
         self.primary = sessionmaker(primary_engine, expire_on_commit=False)
+        if primary_engine.dialect.name == "sqlite":
+            _one_writer_at_a_time(self.primary)
         self.primary_reads = sessionmaker(_for_reads(primary_engine, pooler, timeouts),
                                           expire_on_commit=False)
+        # Reads whose size is the caller's: in transactions (under the statement timeout),
+        # but not the writes' factory, whose SQLite transactions queue for the write lock.
+        self.primary_lists = sessionmaker(primary_engine, expire_on_commit=False)
         self.primary_state = Tracked("primary", primary_engine, timeouts, "cache-db-probe")
         self.after_write: list = []  # see `after_write`
         self.replica = self.replica_reads = self.replica_state = None
@@ -473,11 +510,11 @@ def read_session(lookup: bool = True) -> Session:
     if databases.replica is None:
         if databases.primary_down:
             databases.primary_state.refuse()
-        factory = databases.primary_reads if lookup else databases.primary
+        factory = databases.primary_reads if lookup else databases.primary_lists
         g.db_read_session = g.db_primary_read_session = factory()
         return g.db_read_session
     if not databases.primary_down:
-        factory = databases.primary_reads if lookup else databases.primary
+        factory = databases.primary_reads if lookup else databases.primary_lists
         primary = g.db_primary_read_session = factory()
         try:
             primary.connection()
