@@ -126,9 +126,12 @@ def test_the_pre_ping_meets_silence_and_fails_the_checkout_without_reconnecting(
 
 
 def test_a_pool_checkout_waits_at_most_the_pool_timeout_and_is_a_503(
-        tmp_path, database_url, hole):
+        tmp_path, database_url, hole, monkeypatch):
     """Every pooled connection held by requests that wait on the silence: the next request
     waits for the pool timeout, then answers 503 (not 500)."""
+    # A small pool, the same wait: the run's server is shared, its connections are not many.
+    monkeypatch.setattr(db, "POOL_SIZE", 2)
+    monkeypatch.setattr(db, "MAX_OVERFLOW", 1)
     app = create_app({"instance_path": tmp_path, "jwt_secret": SECRET,
                       "database_url": hole.url(database_url), "usage_flush_interval": 3600})
     engine = db.engine_of(app.app)
