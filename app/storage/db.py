@@ -264,9 +264,10 @@ class Tracked:
     """One database (the primary or the replica) as this process sees it: answering, or
     down since a failure.
 
-    It is taken as down when a connection to it cannot be opened, when the pool's ping
-    of a pooled connection meets silence (`_bounded_ping`), or when a statement loses its
-    connection. While it is down, this process waits on it no more: reads go to the other
+    It is taken as down when a connect waits and fails, when the pool's ping of a
+    pooled connection meets silence (`_bounded_ping`), or when a statement loses its
+    connection; `read_session()` also takes the primary as down when its checkout fails
+    at all, and reads from the replica. While it is down, this process waits on it no more: reads go to the other
     database (or to the remembered decisions), the rest is refused at once
     (`DatabaseDown`, a 503). One background thread per database and process probes it
     every PROBE_SECONDS and ends that as soon as it answers. So does a statement it
@@ -282,7 +283,9 @@ class Tracked:
         self._outages = 0  # how many times it was marked down
         self._probing = False
         self._lock = threading.Lock()
+        self._connects = threading.local()  # when this thread's last connect began
         event.listen(engine, "handle_error", self._on_error)
+        event.listen(engine, "do_connect", self._on_connecting)
         event.listen(engine, "connect", self._on_connect)
         event.listen(engine, "after_cursor_execute", self._on_answer)
         if engine.dialect.name == "postgresql":
@@ -358,6 +361,9 @@ class Tracked:
                 raise OperationalError("(pool pre-ping)", None, error) from error
         return do_ping
 
+    def _on_connecting(self, *_args) -> None:
+        self._connects.started = time.monotonic()
+
     def _on_connect(self, _dbapi_connection, connection_record) -> None:
         connection_record.info[OUTAGES_AT_CONNECT] = self._outages
 
@@ -368,9 +374,18 @@ class Tracked:
 
     def _on_error(self, context) -> None:
         # A ping that failed at once is followed by a reconnect, which says whether the
-        # database is gone. Without a connection, the error is a connect's.
-        if not context.is_pre_ping and (context.is_disconnect or context.connection is None):
-            self.mark_down(context.original_exception)
+        # database is gone. Without a connection, the error is a connect's: one that
+        # waited met silence; one refused at once (or answered: the server at its
+        # connection limit) costs the next request no wait, and is tried again.
+        if context.is_pre_ping:
+            return
+        if context.connection is None:
+            started = getattr(self._connects, "started", None)
+            if started is None or time.monotonic() - started < self.timeouts.silence_seconds:
+                return
+        elif not context.is_disconnect:
+            return
+        self.mark_down(context.original_exception)
 
 
 class Databases:
