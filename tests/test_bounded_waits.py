@@ -274,5 +274,8 @@ def test_only_the_call_time_lookups_run_under_the_short_read_timeout(tmp_path, d
             timeouts["replica list"] = db.read_session(lookup=False).execute(show).scalar()
         finally:
             app.app.extensions["cache_db"].mark_primary_up()
+    databases = app.app.extensions["cache_db"]
+    databases.primary_engine.dispose()
+    databases.replica_engine.dispose()
     assert timeouts == {"lookup": "500ms", "list": "2s", "transaction": "2s",
                         "replica lookup": "500ms", "replica list": "2s"}
