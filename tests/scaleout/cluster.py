@@ -69,6 +69,9 @@ HEALTH_CHECK_TIMEOUT_MS = 500
 PATRONI_TTL, PATRONI_LOOP_WAIT, PATRONI_RETRY_TIMEOUT = 20, 2, 8
 # Everything the harness runs as PostgreSQL's own user: postgres and PgBouncer refuse root.
 AS_POSTGRES = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"]
+# A folder to copy every host's log into at teardown (read at import: the test suite's
+# fixtures hide CACHE_* settings from the tests).
+KEEP_LOGS = os.environ.get("CACHE_TEST_SCALEOUT_LOGS")
 TOOLS = ("ip", "iptables", "haproxy", "pgbouncer", "setpriv", "patroni", "etcd", "keepalived")
 
 
@@ -249,6 +252,9 @@ class Cluster:
                             "wal_level": "replica", "hot_standby": "on", "wal_log_hints": "on",
                             "max_wal_senders": 10, "max_replication_slots": 10,
                             "wal_keep_size": "128MB", "max_connections": 200,
+                            # A silent standby's walsender ends after this (not 60 s), so
+                            # Patroni sees it gone and names another synchronous standby.
+                            "wal_sender_timeout": "5s",
                         },
                     },
                 },
@@ -375,13 +381,13 @@ defaults
     timeout client 30s
     timeout server 10s
     timeout check {HEALTH_CHECK_TIMEOUT_MS}ms
-    # A request that could not reach a server, got no answer from one that died or hung,
-    # or a 503 from one that lost its database path (its PgBouncer, say), is sent again
-    # to another server (redispatch): reads always, writes only when they never reached
-    # a server (see disable-l7-retry below).
+    # A request that could not reach a server, or got no answer from one that died or
+    # hung, is sent again to another server (redispatch): reads always, writes only when
+    # they never reached a server (see disable-l7-retry below). (Not `503`: with it,
+    # HAProxy 2.6 answered a write the app refused with 503 as a 502, without Retry-After.)
     retries 3
     option redispatch 1
-    retry-on conn-failure empty-response response-timeout 503
+    retry-on conn-failure empty-response response-timeout
 
 frontend api
     bind *:8080
@@ -689,6 +695,13 @@ logfile = {folder / 'pgbouncer.log'}
             subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
         self.namespaces.clear()
         subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
+        # Every host's log kept for a look after a failed run, if asked.
+        keep = KEEP_LOGS
+        if keep:
+            for log in self.base.rglob("*.log"):
+                target = Path(keep) / log.relative_to(self.base)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(log, target)
         shutil.rmtree(self.base, ignore_errors=True)
 
     def __enter__(self) -> "Cluster":
