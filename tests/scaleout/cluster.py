@@ -212,6 +212,8 @@ class Cluster:
             "--advertise-client-urls", f"http://{me}:2379",
             "--initial-cluster", peers, "--initial-cluster-state", state,
             "--initial-cluster-token", self.tag, "--logger", "zap", "--log-level", "warn",
+            # Patroni's `etcd` (v2) client; see patroni_config.
+            "--enable-v2=true",
         ])
 
     def etcd_healthy(self, host: str) -> bool:
@@ -234,7 +236,12 @@ class Cluster:
             "name": host,
             "log": {"level": "INFO"},
             "restapi": {"listen": f"{me}:8008", "connect_address": f"{me}:8008"},
-            "etcd3": {"hosts": [f"{self.address[h]}:2379" for h in ETCD_HOSTS]},
+            # etcd's v2 API, not `etcd3`: Debian's Patroni 3.0.2 renews the leader key over
+            # v3 with an unconditional put, so a leader that was cut off and wakes with a
+            # stale view takes the key back from the node promoted meanwhile (we lost
+            # acknowledged writes that way; fixed in Patroni 3.0.3, patroni/patroni#2693).
+            # Over v2 the renewal is a compare-and-swap on its own name.
+            "etcd": {"hosts": [f"{self.address[h]}:2379" for h in ETCD_HOSTS]},
             "bootstrap": {
                 "dcs": {
                     "ttl": PATRONI_TTL, "loop_wait": PATRONI_LOOP_WAIT,
@@ -381,13 +388,14 @@ defaults
     timeout client 30s
     timeout server 10s
     timeout check {HEALTH_CHECK_TIMEOUT_MS}ms
-    # A request that could not reach a server, or got no answer from one that died or
-    # hung, is sent again to another server (redispatch): reads always, writes only when
-    # they never reached a server (see disable-l7-retry below). (Not `503`: with it,
-    # HAProxy 2.6 answered a write the app refused with 503 as a 502, without Retry-After.)
+    # A request that could not reach a server, got no answer from one that died or hung,
+    # or a 503 from one whose database path is failing over this instant, is sent again
+    # to another server (redispatch): reads always, writes only when they never reached
+    # a server (see disable-l7-retry below). (With `503` here, HAProxy 2.6 now and then
+    # turns a write the app refused with 503 into a 502 with the app's body.)
     retries 3
     option redispatch 1
-    retry-on conn-failure empty-response response-timeout
+    retry-on conn-failure empty-response response-timeout 503
 
 frontend api
     bind *:8080
@@ -441,7 +449,9 @@ listen reader
 
         Both start as BACKUP with `nopreempt`: a balancer that comes back does not take the
         address back (one move per fault, not two). The check is HAProxy's port: a dead
-        HAProxy puts its keepalived in FAULT, which hands the address over at once.
+        HAProxy puts its keepalived in FAULT, which hands the address over at once. High
+        priorities: a backup takes over (256 - priority) / 256 advertisement intervals
+        after the master steps down, 12 ms here rather than 0.6 s at priority 100.
         """
         check = self.base / f"{host}-check.sh"
         check.write_text(f"#!/bin/bash\nexec 3<>/dev/tcp/{self.address[host]}/8080\n")
@@ -465,7 +475,7 @@ vrrp_instance balancers {{
     nopreempt
     interface eth0
     virtual_router_id 51
-    priority {150 - LB_HOSTS.index(host) * 50}
+    priority {254 - LB_HOSTS.index(host)}
     advert_int 1
     track_script {{
         haproxy

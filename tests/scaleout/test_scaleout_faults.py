@@ -270,7 +270,12 @@ def test_the_primary_partitioned_from_the_app_side_not_from_etcd(cluster):
           f"{notes['back']:.2f} s after it; the primary {leader} before, {cluster.leader()} "
           f"after; {figures.line()}")
     assert cluster.leader() == leader
-    assert refused and all(r.status == 503 for r in refused), refused[:3]
+    # Refused as the outage it is, fast, never a hang: the app's 503 (HAProxy's L7
+    # retries, there for the reads, turn one now and then into a 502 with the app's body,
+    # or cut it: see docs/scaling-out.md).
+    assert refused and all(r.status in (502, 503, None) for r in refused), refused[:3]
+    assert sum(r.status == 503 for r in refused) > len(refused) / 2
+    assert max(r.done - r.sent for r in refused) < 3
     assert_decisions_held(figures)
 
 
