@@ -43,7 +43,7 @@ POOL_SIZE = FLASK_THREADS + 1
 STATEMENT_TIMEOUT_MS = 2000
 # How long a SQLite writer waits for the database's write lock before its request is a 503.
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
-WRITE_LOCK = "cache_sqlite_write_lock"  # session.info key: the transaction holding it
+WRITE_LOCK = "cache_sqlite_write_lock"  # session.info key: the session holds it
 # A database host that vanishes (no reset, no answer) is found by the client, not only
 # by the server's timeouts: data unacknowledged for 3 s, or a connection silent for 2 s
 # whose two keepalive probes a second apart go unanswered, fails the connection. The
@@ -164,22 +164,27 @@ def _one_writer_at_a_time(write_sessions: sessionmaker) -> None:
     slowest writes waited for seconds (docs/benchmarks.md, "Writes on SQLite").
     Queued on this lock instead, the next writer starts as soon as the last one ends;
     only the other worker processes' writers still meet the busy handler.
+
+    The lock is taken where SQLite takes its own, at the transaction's first INSERT,
+    UPDATE or DELETE (pysqlite begins the transaction there), and held until the
+    transaction ends: a session that only reads (a list, an export, /metrics) never
+    waits for it nor holds it, as WAL lets reads run beside a writer.
     """
     lock = threading.Lock()
 
-    @event.listens_for(write_sessions, "after_begin")
-    def _take(session, transaction, _connection):
-        if transaction.parent is not None or WRITE_LOCK in session.info:
+    @event.listens_for(write_sessions, "do_orm_execute")
+    def _take(state):
+        if not (state.is_insert or state.is_update or state.is_delete) \
+                or WRITE_LOCK in state.session.info:
             return
         if not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_SECONDS):
             raise OperationalError("BEGIN (this process's write lock)", None,
                                    sqlite3.OperationalError("database is locked"))
-        session.info[WRITE_LOCK] = transaction
+        state.session.info[WRITE_LOCK] = True
 
     @event.listens_for(write_sessions, "after_transaction_end")
     def _release(session, transaction):
-        if session.info.get(WRITE_LOCK) is transaction:
-            del session.info[WRITE_LOCK]
+        if transaction.parent is None and session.info.pop(WRITE_LOCK, False):
             lock.release()
 
 
