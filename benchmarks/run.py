@@ -28,7 +28,8 @@ skipped, not measured). References measured in the same run:
 
 After the rounds, the decision at a steady rate (`--steady`, shares of its measured
 rate; wrk's connections pace themselves with random pauses, load.lua's PAUSE_MS):
-p50, p99 and p99.9 at a normal day's load rather than at saturation. Every run also
+p50, p99 and p99.9 at a normal day's load rather than at saturation, each run followed by
+the lean yardstick's GET at the same pace (what the machine gives the least work). Every run also
 prints where wrk's connections are (established connections per worker, a second in and
 near the end) and each worker's CPU seconds, and for the decision what the use tally's
 flushes wrote per 1,000 decisions (rows; WAL bytes on PostgreSQL).
@@ -539,17 +540,22 @@ def steady(servers: dict[str, Server], case: Case, token: str, measured_rps: flo
     random (exponential) time before each request, so that together they send about
     `share x measured_rps` requests a second, however fast the answers come."""
     results = {}
+    yardstick = next(candidate for candidate in CASES if candidate.name == case.yardstick)
     for share in arguments.steady_fractions:
         rate = share * measured_rps
         pause_ms = arguments.connections * 1000 / rate
-        runs = []
+        runs, yardstick_runs = [], []
         for number in range(arguments.steady_rounds):
-            result = measure_once(servers, servers[case.target], case, token,
-                                  arguments.steady_duration, arguments, pause_ms)
-            runs.append(result)
-            print(f"  steady {share:.2f} x {measured_rps:.0f} = {rate:.0f} req/s asked, round "
-                  f"{number + 1}: {describe(result)}", flush=True)
-        results[f"{share:g}"] = {"share": share, "asked_rps": rate, **summarize(runs)}
+            # The lean yardstick's GET at the same pace, interleaved: the p99 this machine
+            # gives a request that does the least work, with wrk beside it on the cores.
+            for measured, into in ((case, runs), (yardstick, yardstick_runs)):
+                result = measure_once(servers, servers[measured.target], measured, token,
+                                      arguments.steady_duration, arguments, pause_ms)
+                into.append(result)
+                print(f"  steady {share:.2f} x {measured_rps:.0f} = {rate:.0f} req/s asked, "
+                      f"round {number + 1}, {measured.name}: {describe(result)}", flush=True)
+        results[f"{share:g}"] = {"share": share, "asked_rps": rate, **summarize(runs),
+                                 "yardstick": summarize(yardstick_runs)}
     return results
 
 

@@ -8,6 +8,7 @@ marked stale (`Cache-Stale`). Handlers never choose an engine themselves.
 
 import logging
 import math
+import sqlite3
 import threading
 import time
 
@@ -40,6 +41,9 @@ CONNECT_TIMEOUT_SECONDS = 2
 # 1.2-1.6 s and connect timeouts (503s).
 POOL_SIZE = FLASK_THREADS + 1
 STATEMENT_TIMEOUT_MS = 2000
+# How long a SQLite writer waits for the database's write lock before its request is a 503.
+SQLITE_BUSY_TIMEOUT_SECONDS = 5
+WRITE_LOCK = "cache_sqlite_write_lock"  # session.info key: the session holds it
 # A database host that vanishes (no reset, no answer) is found by the client, not only
 # by the server's timeouts: data unacknowledged for 3 s, or a connection silent for 2 s
 # whose two keepalive probes a second apart go unanswered, fails the connection. The
@@ -100,7 +104,7 @@ def make_engine(url: str, pooler: str | None = None) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"timeout": 5, "check_same_thread": False},
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             pool_timeout=CONNECT_TIMEOUT_SECONDS,
         )
         event.listen(engine, "connect", _tune_sqlite)
@@ -146,9 +150,42 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     # wait for the lock instead of failing at once.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _one_writer_at_a_time(write_sessions: sessionmaker) -> None:
+    """Let one write transaction of this process at a time ask SQLite for its lock.
+
+    SQLite has one write lock per database; its busy handler makes a writer that
+    finds it taken sleep, ever longer, and try again. With every handler thread of a
+    process writing, the waiting writers missed the lock again and again, and the
+    slowest writes waited for seconds (docs/benchmarks.md, "Writes on SQLite").
+    Queued on this lock instead, the next writer starts as soon as the last one ends;
+    only the other worker processes' writers still meet the busy handler.
+
+    The lock is taken where SQLite takes its own, at the transaction's first INSERT,
+    UPDATE or DELETE (pysqlite begins the transaction there), and held until the
+    transaction ends: a session that only reads (a list, an export, /metrics) never
+    waits for it nor holds it, as WAL lets reads run beside a writer.
+    """
+    lock = threading.Lock()
+
+    @event.listens_for(write_sessions, "do_orm_execute")
+    def _take(state):
+        if not (state.is_insert or state.is_update or state.is_delete) \
+                or WRITE_LOCK in state.session.info:
+            return
+        if not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_SECONDS):
+            raise OperationalError("BEGIN (this process's write lock)", None,
+                                   sqlite3.OperationalError("database is locked"))
+        state.session.info[WRITE_LOCK] = True
+
+    @event.listens_for(write_sessions, "after_transaction_end")
+    def _release(session, transaction):
+        if transaction.parent is None and session.info.pop(WRITE_LOCK, False):
+            lock.release()
 
 
 def _for_reads(engine: Engine, pooler: str | None) -> Engine:
@@ -183,6 +220,8 @@ class Databases:
     def __init__(self, url: str, read_url: str | None = None, pooler: str | None = None):
         primary_engine = make_engine(url, pooler)
         self.primary = sessionmaker(primary_engine, expire_on_commit=False)
+        if primary_engine.dialect.name == "sqlite":
+            _one_writer_at_a_time(self.primary)
         self.primary_reads = sessionmaker(_for_reads(primary_engine, pooler),
                                           expire_on_commit=False)
         self.replica = (
