@@ -26,6 +26,9 @@ DECISION_P99_MS, DECISION_P99_SLACK_MS = 100, 1000
 KILLED_PRIMARY_WRITES_BACK_S = 10
 SILENT_PRIMARY_WRITES_BACK_S = 30
 HUNG_OUT_OF_ROTATION_S, RESUMED_BACK_S = 2, 5
+# The balancers' address moves within keepalived's 1 s check and a takeover of tens of
+# ms (slack for a loaded machine); decisions are answered again this soon after it.
+BALANCER_MOVED_S, BALANCER_SETTLE_S = 2, 0.3
 
 
 def under_load(cluster, prefix: str, fault, warmup: float = 1.5, after: float = 2.0):
@@ -131,7 +134,15 @@ def test_the_active_haproxy_killed(cluster):
           f"({sorted({r.detail[:30] for r in failed})[:3]}); {figures.line()}; "
           f"the address stays on {cluster.active_lb()} (nopreempt)")
     assert cluster.active_lb() == other
-    assert_decisions_held(figures)
+    # keepalived checks HAProxy once a second (its smallest interval, and track_process
+    # does not work in a network namespace): the address moves up to that second plus
+    # the takeover after the kill, so decisions may fail until then, not after it.
+    assert notes["moved"] < BALANCER_MOVED_S
+    settled = at + notes["moved"] + BALANCER_SETTLE_S
+    late = load.failed(settled, kinds=("decision",))
+    assert late == [], late[:5]
+    assert figures.decision_p99_ms < DECISION_P99_MS + DECISION_P99_SLACK_MS
+    assert figures.missing == set()
 
 
 def etcd_leader(cluster) -> str | None:
