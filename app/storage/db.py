@@ -45,7 +45,7 @@ POOL_SIZE = FLASK_THREADS + 1
 MAX_OVERFLOW = 10
 # How long a SQLite writer waits for the database's write lock before its request is a 503.
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
-WRITE_LOCK = "cache_sqlite_write_lock"  # session.info key: the transaction holding it
+WRITE_LOCK = "cache_sqlite_write_lock"  # session.info key: the session holds it
 # After a database failed, this process does not wait on it again: reads go to the other
 # one (or to the remembered decisions, app/decision_memory.py) and writes are refused at
 # once; a background probe asks it again this often and ends that as soon as it answers
@@ -224,22 +224,27 @@ def _one_writer_at_a_time(write_sessions: sessionmaker) -> None:
     slowest writes waited for seconds (docs/benchmarks.md, "Writes on SQLite").
     Queued on this lock instead, the next writer starts as soon as the last one ends;
     only the other worker processes' writers still meet the busy handler.
+
+    The lock is taken where SQLite takes its own, at the transaction's first INSERT,
+    UPDATE or DELETE (pysqlite begins the transaction there), and held until the
+    transaction ends: a session that only reads (a list, an export, /metrics) never
+    waits for it nor holds it, as WAL lets reads run beside a writer.
     """
     lock = threading.Lock()
 
-    @event.listens_for(write_sessions, "after_begin")
-    def _take(session, transaction, _connection):
-        if transaction.parent is not None or WRITE_LOCK in session.info:
+    @event.listens_for(write_sessions, "do_orm_execute")
+    def _take(state):
+        if not (state.is_insert or state.is_update or state.is_delete) \
+                or WRITE_LOCK in state.session.info:
             return
         if not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_SECONDS):
             raise OperationalError("BEGIN (this process's write lock)", None,
                                    sqlite3.OperationalError("database is locked"))
-        session.info[WRITE_LOCK] = transaction
+        state.session.info[WRITE_LOCK] = True
 
     @event.listens_for(write_sessions, "after_transaction_end")
     def _release(session, transaction):
-        if session.info.get(WRITE_LOCK) is transaction:
-            del session.info[WRITE_LOCK]
+        if transaction.parent is None and session.info.pop(WRITE_LOCK, False):
             lock.release()
 
 
@@ -399,8 +404,7 @@ class Databases:
             _one_writer_at_a_time(self.primary)
         self.primary_reads = sessionmaker(_for_reads(primary_engine, pooler, timeouts),
                                           expire_on_commit=False)
-        # Reads whose size is the caller's: in transactions (under the statement timeout),
-        # but not the writes' factory, whose SQLite transactions queue for the write lock.
+        # Reads whose size is the caller's: in transactions, under the statement timeout.
         self.primary_lists = sessionmaker(primary_engine, expire_on_commit=False)
         self.primary_state = Tracked("primary", primary_engine, timeouts, "cache-db-probe")
         self.after_write: list = []  # see `after_write`

@@ -1,12 +1,10 @@
-"""Three app hosts behind HAProxy, PgBouncer, a primary and a hot standby: what happens when
-parts die. One cluster (tests/scaleout/cluster.py) for the module; each test leaves it whole.
+"""Three app hosts behind two HAProxies, PgBouncer, three PostgreSQL nodes run by Patroni:
+the API through it, and what happens when parts die cleanly. One cluster
+(tests/scaleout/cluster.py, conftest.py) for the session; each test leaves it whole.
 
 Each test prints one line of figures (`pytest -s`, or the tox output).
 """
 
-import dataclasses
-import signal
-import sys
 import threading
 import time
 
@@ -16,161 +14,9 @@ from sqlalchemy import create_engine, text
 
 from app.storage.db import make_engine
 from tests.helpers import DOMAIN, PLATFORM, READ, WRITE, bearer, make_token
-from tests.scaleout.cluster import (APP_HOSTS, HEALTH_CHECK_INTERVAL_MS, Cluster,
-                                    missing_prerequisites, wait_until)
-
-MISSING = missing_prerequisites()
-pytestmark = pytest.mark.skipif(MISSING is not None,
-                                reason=f"SKIPPED the scale-out tests: {MISSING}")
-
-AUTH = bearer(make_token(scopes=(READ, WRITE, PLATFORM), exp=int(time.time()) + 3600))
-IVR = f"/cache/{DOMAIN}/ivrfallback"
-# Entries the readers of every load ask about; written once for the module.
-SEEDED_IVR, SEEDED_SIPREC = "+4600", "+4601"
-CALL = {"mode": "always",
-        "command": {"action": {"type": "call", "destAddr": "sip:desk@pbx.example"}}}
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    # A SIGTERM (a CI timeout) unwinds like an error, so the cluster is still torn down.
-    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    with Cluster() as cluster:
-        with httpx.Client(base_url=cluster.url, headers=AUTH, timeout=10) as client:
-            assert client.post(f"{IVR}/{SEEDED_IVR}", json=CALL).status_code == 200
-            siprec = client.post(f"/platform/{DOMAIN}/siprecfallback/{SEEDED_SIPREC}")
-            assert siprec.status_code == 200
-        yield cluster
-    signal.signal(signal.SIGTERM, previous)
-
-
-# -- the load -------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Result:
-    kind: str
-    sent: float
-    done: float
-    status: int | None  # None: no HTTP answer at all
-    stale: str | None = None
-    number: str | None = None
-    detail: str = ""
-
-
-class Load:
-    """Writer and reader threads against HAProxy, one request at a time each, until stopped.
-
-    Writers POST a new number each time (an acknowledged write is a 200); readers ask
-    for the call-time decision, the IVR entry and the platform's SIPRec read of the
-    seeded numbers, and check the answer. Bounded: `max_seconds`, then they stop.
-    """
-
-    READS = {
-        "decision": (f"/platform/{DOMAIN}/ivrfallback/{SEEDED_IVR}/decision?outcome=timeout",
-                     lambda body: body["apply"] is True),
-        "get_entry": (f"{IVR}/{SEEDED_IVR}", lambda body: body["data"]["mode"] == "always"),
-        "siprec": (f"/platform/{DOMAIN}/siprecfallback/{SEEDED_SIPREC}",
-                   lambda body: body["inCache"] is True),
-    }
-
-    def __init__(self, url: str, prefix: str, writers: int = 3, readers: int = 3,
-                 pause: float = 0.01, max_seconds: float = 60):
-        self.url, self.prefix, self.pause = url, prefix, pause
-        self.deadline = time.monotonic() + max_seconds
-        self.results: list[Result] = []
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._write, args=(i,)) for i in range(writers)]
-        self._threads += [threading.Thread(target=self._read, args=(i,)) for i in range(readers)]
-
-    def __enter__(self) -> "Load":
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(30)
-
-    def running(self) -> bool:
-        return not self._stop.is_set() and time.monotonic() < self.deadline
-
-    def _send(self, client, kind, method, path, check=None, number=None, **kwargs) -> None:
-        sent = time.monotonic()
-        try:
-            response = client.request(method, path, **kwargs)
-        except httpx.TransportError as error:
-            self.results.append(Result(kind, sent, time.monotonic(), None, number=number,
-                                       detail=type(error).__name__))
-            return
-        status, detail = response.status_code, ""
-        if status == 200 and check is not None and not check(response.json()):
-            status, detail = 0, f"wrong answer: {response.text}"  # 0: answered, but wrongly
-        elif status != 200:
-            detail = f"{response.headers.get('retry-after')}|{response.text[:200]}"
-        self.results.append(Result(kind, sent, time.monotonic(), status,
-                                   response.headers.get("cache-stale"), number, detail))
-
-    def _write(self, index: int) -> None:
-        with httpx.Client(base_url=self.url, headers=AUTH, timeout=10) as client:
-            round_ = 0
-            while self.running():
-                number = f"{self.prefix}{index}-{round_}"
-                self._send(client, "write", "POST", f"{IVR}/{number}", json=CALL, number=number)
-                round_ += 1
-                time.sleep(self.pause)
-
-    def _read(self, index: int) -> None:
-        kinds = list(self.READS)
-        with httpx.Client(base_url=self.url, headers=AUTH, timeout=10) as client:
-            round_ = index
-            while self.running():
-                kind = kinds[round_ % len(kinds)]
-                path, check = self.READS[kind]
-                self._send(client, kind, "GET", path, check)
-                round_ += 1
-                time.sleep(self.pause)
-
-    # -- figures --
-
-    def failed(self, since: float = 0, until: float = float("inf"), kinds=None) -> list[Result]:
-        return [r for r in self.results if r.status != 200 and since <= r.sent < until
-                and (kinds is None or r.kind in kinds)]
-
-    def acknowledged(self) -> set[str]:
-        return {r.number for r in self.results if r.kind == "write" and r.status == 200}
-
-
-def fresh_since(load: Load, since: float, quiet: float = 2.0) -> float | None:
-    """When the reads came back to the primary: the end of the last stale-marked read after
-    `since`, once every read for `quiet` seconds after it was fresh; None before that.
-
-    A time, not a count of fresh reads: each worker returns on its own (one of its
-    statements succeeds, or its probe, once a second), and a worker still on the
-    standby may get none of the next few dozen reads while its neighbours answer them.
-    """
-    answered = [r for r in load.results if r.kind in Load.READS and r.sent > since
-                and r.status == 200]
-    stale = [r.done for r in answered if r.stale is not None]
-    back = max(stale, default=since)
-    return back if answered and answered[-1].sent > back + quiet else None
-
-
-def stored_numbers(cluster: Cluster, prefix: str) -> set[str]:
-    engine = create_engine(cluster.primary_url)
-    try:
-        with engine.connect() as connection:
-            return set(connection.execute(
-                text("SELECT number FROM ivr_fallback WHERE number LIKE :p"),
-                {"p": f"{prefix}%"}).scalars())
-    finally:
-        engine.dispose()
-
-
-def served_by(cluster: Cluster) -> dict[str, int]:
-    """Requests HAProxy has sent to each app host so far."""
-    return {host: int(cluster.server_stats(host)["stot"]) for host in APP_HOSTS}
+from tests.scaleout.cluster import APP_HOSTS, HEALTH_CHECK_INTERVAL_MS, LB_HOSTS, wait_until
+from tests.scaleout.load import (CALL, SEEDED_IVR, Figures, Load, fresh_since, served_by,
+                                 stored_numbers)
 
 
 # -- the API through HAProxy ----------------------------------------------------------------
@@ -312,19 +158,23 @@ def test_a_killed_host_loses_no_acknowledged_write_and_rejoins(cluster):
 
 
 def test_a_rolling_restart_under_load_fails_no_request(cluster):
-    """Drain (HAProxy's runtime API), SIGTERM, restart, wait until ready, enable; host by host."""
+    """Drain (both HAProxies' runtime API), SIGTERM, restart, wait until ready, enable; host by
+    host."""
     timings = []
     with Load(cluster.url, prefix="r") as load:
         time.sleep(0.5)
         for host in APP_HOSTS:
             started = time.monotonic()
-            cluster.haproxy(f"set server app/{host} state drain")
-            wait_until(lambda: cluster.server_stats(host)["scur"] == "0", 10,
+            # On both balancers: the passive one takes the traffic if the active one dies.
+            cluster.haproxy_all(f"set server app/{host} state drain")
+            wait_until(lambda: all(cluster.server_stats(host, lb)["scur"] == "0"
+                                   for lb in LB_HOSTS), 10,
                        f"{host}'s requests in flight to end")
             assert cluster.stop_app(host) == 0
             cluster.start_app(host)
-            cluster.haproxy(f"set server app/{host} state ready")
-            wait_until(lambda: cluster.server_status(host) == "UP", 10, f"{host} to be up")
+            cluster.haproxy_all(f"set server app/{host} state ready")
+            wait_until(lambda: all(cluster.server_status(host, lb) == "UP" for lb in LB_HOSTS),
+                       10, f"{host} to be up")
             timings.append(time.monotonic() - started)
         time.sleep(0.5)
 
@@ -336,75 +186,66 @@ def test_a_rolling_restart_under_load_fails_no_request(cluster):
     assert load.acknowledged() <= stored_numbers(cluster, "r")
 
 
-# -- the primary dies -----------------------------------------------------------------------
+# -- the primary stops ----------------------------------------------------------------------
 
 
-def test_the_primary_stopped_reads_answer_from_the_standby_writes_get_503(cluster):
+WRITES_BACK_SECONDS = 10  # the issue's bound
+
+
+def test_the_primary_stopped_patroni_promotes_a_standby_and_reads_answer_meanwhile(cluster):
+    """`pg_ctl stop` on the primary, Patroni alive beside it: with `master_start_timeout: 0`
+    it hands the leader key over at once; the synchronous standby is promoted, HAProxy's
+    writer follows /primary, and the old primary comes back as a standby."""
     reads = tuple(Load.READS)
+    old, standby = cluster.leader(), cluster.sync_standby()
     with Load(cluster.url, prefix="p") as load:
         time.sleep(1.5)
         stopped_at = time.monotonic()
-        cluster.stop_postgres("db1")
+        cluster.stop_postgres(old)
         stop_took = time.monotonic() - stopped_at
-        time.sleep(4)
-        restarted_at = time.monotonic()
-        cluster.start_postgres("db1")
-        writes_back = wait_until(
-            lambda: next((r.done for r in load.results
-                          if r.kind == "write" and r.status == 200 and r.sent > restarted_at),
-                         None),
-            15, "writes to succeed again")
-        # In each worker, the first statement the primary answers on a new connection (a
-        # write, the use tally's flush every 2 s), or else its probe (once a second),
-        # sends the reads back to the primary.
-        reads_back = wait_until(lambda: fresh_since(load, restarted_at), 15,
+        new = wait_until(lambda: (leader := cluster.leader()) not in (None, old) and leader,
+                         30, "Patroni to elect a new primary")
+        elected_after = time.monotonic() - stopped_at
+        wait_until(lambda: cluster.writer() == [new], 15, "HAProxy's writer to be the new primary")
+        routed_at = time.monotonic()
+        wait_until(lambda: any(r.kind == "write" and r.status == 200 and r.sent > routed_at
+                               for r in load.results), 15, "writes to succeed again")
+        reads_back = wait_until(lambda: fresh_since(load, routed_at), 15,
                                 "reads to come from the primary again")
         time.sleep(1)
         ended_at = time.monotonic()
+    roles = cluster.wait_databases()
 
-    outage = [r for r in load.results if stopped_at <= r.sent < restarted_at]
-    read_errors_first_2s = load.failed(stopped_at, stopped_at + 2, reads)
-    read_errors_later = load.failed(stopped_at + 2, ended_at, reads)
-    outage_reads = [r for r in outage if r.kind in reads and r.sent >= stopped_at + 2]
-    first_reads = [r for r in outage if r.kind in reads and r.sent < stopped_at + 2]
-    first_stale = min((r.done for r in outage if r.stale is not None), default=stopped_at)
-    stale = [int(r.stale) for r in outage_reads if r.stale and r.stale.isdigit()]
-    slowest_read = max((r.done - r.sent for r in outage_reads), default=0)
-    outage_writes = [r for r in outage if r.kind == "write" and r.sent >= stopped_at + 2]
-    refused_writes = [r for r in load.failed(stopped_at, restarted_at, ("write",))]
-    after = [r for r in load.results if r.sent > writes_back]
-    missing = load.acknowledged() - stored_numbers(cluster, "p")
-    print(f"\nscaleout primary stopped: {len(load.results)} requests; "
-          f"during the {4 + stop_took:.1f} s "
-          f"outage {len([r for r in outage if r.kind in reads])} reads "
-          f"(first from the standby {first_stale - stopped_at:.2f} s after the stop began; "
-          f"{len(read_errors_first_2s)} failed in the first 2 s "
-          f"{sorted({(r.kind, r.status) for r in read_errors_first_2s}, key=str)}, slowest "
-          f"{max((r.done - r.sent for r in first_reads), default=0):.3f} s; "
-          f"{len(read_errors_later)} failed after; "
-          f"slowest after 2 s {slowest_read:.3f} s; Cache-Stale {min(stale, default='-')}.."
-          f"{max(stale, default='-')} s) and {len([r for r in outage if r.kind == 'write'])} "
-          f"writes ({len(refused_writes)} refused, statuses "
-          f"{sorted({r.status for r in refused_writes}, key=str)}); writes back "
-          f"{writes_back - restarted_at:.2f} s and every read {reads_back - restarted_at:.2f} s "
-          f"after the primary restarted; "
-          f"{len(after)} requests after, {len(load.failed(writes_back, ended_at))} failed "
-          f"({sorted({(r.kind, r.status) for r in load.failed(writes_back, ended_at)}, key=str)}); "
-          f"{len(missing)} acknowledged writes missing")
+    figures = Figures.of(load, cluster, stopped_at)
+    writes_back = stopped_at + figures.writes_back_after
+    gap = [r for r in load.results if r.kind in reads and stopped_at + 1 <= r.sent < writes_back]
+    read_errors_first_second = load.failed(stopped_at, stopped_at + 1, reads)
+    read_errors_later = load.failed(stopped_at + 1, ended_at, reads)
+    stale = [int(r.stale) for r in gap if r.stale and r.stale.isdigit()]
+    refused = load.failed(stopped_at + 1, writes_back, ("write",))
+    print(f"\nscaleout primary stopped: {old} stopped (pg_ctl took {stop_took:.2f} s), Patroni "
+          f"elected {new} ({'its synchronous standby' if new == standby else 'not the sync standby'}"
+          f") {elected_after:.2f} s after; {figures.line()}; "
+          f"{len(gap)} reads between the first second and the writes' return "
+          f"({len(read_errors_first_second)} reads failed in the first second, "
+          f"{len(read_errors_later)} after; stale-marked {sum(r.stale is not None for r in gap)}, "
+          f"Cache-Stale {min(stale, default='-')}..{max(stale, default='-')} s, slowest "
+          f"{max((r.done - r.sent for r in gap), default=0):.3f} s); every read back on the "
+          f"primary {reads_back - stopped_at:.2f} s after the stop; writes refused meanwhile: "
+          f"{sorted({r.status for r in refused}, key=str)}; {old} back as {roles[old][0]}")
+    assert new == standby
+    assert figures.writes_back_after < WRITES_BACK_SECONDS
+    assert figures.missing == set()
     assert read_errors_later == [], read_errors_later[:5]
-    # A read may fail while the primary goes, but as the outage it is (503), never a 500.
-    assert all(r.status != 500 for r in read_errors_first_2s), read_errors_first_2s
-    assert outage_reads and all(r.stale is not None for r in outage_reads)
-    assert slowest_read < 2
-    # Every write of the outage (after the in-flight ones) was refused with 503 Retry-After.
-    assert outage_writes and all(r.status == 503 and r.detail.split("|")[0].isdigit()
-                                 for r in outage_writes), outage_writes[:3]
-    assert missing == set()
+    assert all(r.status != 500 for r in read_errors_first_second), read_errors_first_second
+    # A write of the gap is refused as the outage it is: 503 with Retry-After, never a 500.
+    assert all(r.status == 503 and r.detail.split("|")[0].isdigit() for r in refused), refused[:3]
     assert load.failed(writes_back + 1, ended_at) == []
-    # And the reads stay on the primary once back: fresh answers, no stale mark.
-    stale_after = [(round(r.sent - restarted_at, 3), r.kind, r.stale) for r in load.results
+    # Once back, the reads stay on the new primary: fresh answers, no stale mark.
+    stale_after = [(round(r.sent - stopped_at, 3), r.kind, r.stale) for r in load.results
                    if r.sent > reads_back and r.stale is not None]
     assert stale_after == [], stale_after[:5]
+    assert roles[old][0] in ("replica", "sync_standby")
 
 
 # -- PgBouncer in transaction mode ----------------------------------------------------------
