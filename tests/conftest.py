@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import OperationalError
 
 from app import clock, create_app
-from app.storage import migrate
+from app.storage import db, migrate
 from app.storage.models import (
     IvrFallback, IvrFallbackCounter, IvrFallbackHistory, IvrFallbackUse, SiprecFallback,
     UsageFlush,
@@ -93,6 +93,28 @@ def engine(database_url):
     engine = create_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def engines_closed(monkeypatch):
+    """Each app a test builds gives its pooled connections back when the test ends.
+
+    create_app() freezes what it built out of the garbage collector's reach (gc.freeze,
+    as a worker does once), so the pools of the apps that tests build would otherwise
+    hold their connections for the rest of the run: PostgreSQL ran out of them (its
+    100) late in the run. The engines stay usable: a disposed engine opens new
+    connections when asked.
+    """
+    made = []
+
+    def recording(*args, **kwargs):
+        made.append(engine := create_engine(*args, **kwargs))
+        return engine
+
+    monkeypatch.setattr(db, "create_engine", recording)
+    yield
+    for engine in made:
+        engine.dispose()
 
 
 @pytest.fixture(autouse=True)
