@@ -21,6 +21,8 @@ import threading
 import time
 from pathlib import Path
 
+from tests.tcp_proxy import pump
+
 ROOT = Path(__file__).resolve().parent.parent
 _made = itertools.count()  # names the holes of one process apart
 
@@ -60,21 +62,7 @@ def relay(listener: socket.socket, target: tuple[str, int]) -> None:
             client.close()
             continue
         for source, sink in ((client, upstream), (upstream, client)):
-            threading.Thread(target=_copy, args=(source, sink), daemon=True).start()
-
-
-def _copy(source: socket.socket, sink: socket.socket) -> None:
-    try:
-        while data := source.recv(65536):
-            sink.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for end in (source, sink):
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            threading.Thread(target=pump, args=(source, sink), daemon=True).start()
 
 
 def _free_subnet() -> str:

@@ -17,7 +17,7 @@ import httpx
 from tests.helpers import DOMAIN
 from tests.scaleout.cluster import (APP_HOSTS, DB_HOSTS, ETCD_HOSTS, LB_HOSTS, PATRONI_TTL,
                                     ClusterError, wait_until)
-from tests.scaleout.load import ACKNOWLEDGED, Figures, Load
+from tests.scaleout.load import ACKNOWLEDGED, Figures, Load, stored_numbers
 
 # The issue's figures. The bounds on writes and on a hung host's rotation are asserted as
 # they are; the decisions' p99 (a latency on a shared 2-core machine) is printed, and
@@ -311,6 +311,68 @@ def test_the_primarys_host_black_holed(cluster):
     assert notes["new"] == standby
     assert figures.writes_back_after < SILENT_PRIMARY_WRITES_BACK_S
     assert_decisions_held(figures)
+
+
+# -- every database at once ---------------------------------------------------------------
+
+# Shorter than Patroni's retry_timeout, so that the primary keeps its role through it.
+ALL_DATABASES_SILENT_S = 6
+REFUSED_WITHIN_S, NORMAL_AGAIN_S = 1, 2
+# Slack on both bounds for a loaded 2-core machine; the measured figures are printed.
+ALL_DATABASES_SLACK_S = 1.5
+
+
+def test_every_database_black_holed(cluster):
+    """Every database host silent at once: each worker answers the decisions it answered
+    in the last hour from its memory (marked Cache-Stale), every other request is a 503
+    within its bounded waits, and all is normal again soon after the databases return."""
+    healed = {}
+
+    def fault(load, at):
+        for host in DB_HOSTS:
+            cluster.black_hole(host)
+        healed["silent"] = time.monotonic()  # requests sent from here on meet silence
+        time.sleep(ALL_DATABASES_SILENT_S)
+        for host in DB_HOSTS:
+            cluster.heal(host)
+        healed["at"] = time.monotonic()
+        return {}
+
+    # A warm-up long enough for every worker to have answered the seeded number's decision.
+    with Load(cluster.url, "fb", writers=2, readers=4, reads=("decision", "get_entry")) as load:
+        time.sleep(3)
+        at = time.monotonic()
+        fault(load, at)
+        time.sleep(NORMAL_AGAIN_S + ALL_DATABASES_SLACK_S + 2)
+    during = [r for r in load.results if healed["silent"] <= r.sent < healed["at"]]
+    ages = sorted(int(r.stale) for r in load.results if r.stale and r.stale.isdigit()
+                  and healed["silent"] <= r.sent < healed["at"])
+    remembered = [r for r in during if r.kind == "decision" and r.status == 200 and r.stale]
+    decisions_failed = [r for r in during if r.kind == "decision" and r.status != 200
+                        and r.sent >= at + 1]
+    others = [r for r in during if r.kind != "decision"]
+    others_answered = [r for r in others if r.status == 200]
+    slowest_refusal = max((r.done - r.sent for r in others if r.status != 200), default=0.0)
+    abnormal = [r for r in load.results if r.sent >= healed["at"]
+                and (r.status != 200 or (r.kind == "decision" and r.stale))]
+    normal_after = max((r.done for r in abnormal), default=healed["at"]) - healed["at"]
+    missing = load.acknowledged() - stored_numbers(cluster, load.prefix)
+    roles = cluster.wait_databases(120)
+    print(f"\nscaleout fault every database black-holed for {ALL_DATABASES_SILENT_S} s: "
+          f"{len(remembered)} decisions answered from the workers' memory "
+          f"(Cache-Stale {ages[:1]}..{ages[-1:]} s), "
+          f"{len(decisions_failed)} decisions failed after the first second; "
+          f"{len(others)} other requests: {len(others) - len(others_answered)} refused "
+          f"({sorted({r.status for r in others}, key=str)}), the slowest refusal "
+          f"{slowest_refusal:.2f} s; normal again {normal_after:.2f} s after the databases' "
+          f"return ({len(abnormal)} requests not normal after it); {len(missing)} acknowledged "
+          f"writes missing; leader after it {[h for h, r in roles.items() if r[0] == 'leader']}")
+    assert remembered
+    assert decisions_failed == [], [(r.status, r.detail[:80]) for r in decisions_failed[:5]]
+    assert others and not others_answered
+    assert slowest_refusal < REFUSED_WITHIN_S + ALL_DATABASES_SLACK_S
+    assert normal_after < NORMAL_AGAIN_S + ALL_DATABASES_SLACK_S
+    assert missing == set()
 
 
 # -- the session's writes -----------------------------------------------------------------
