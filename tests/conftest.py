@@ -8,7 +8,7 @@ import time
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from app import clock, create_app
@@ -18,6 +18,7 @@ from app.storage.models import (
     UsageFlush,
 )
 from tests.helpers import ON_POSTGRES, PLATFORM, SECRET, bearer, make_token
+from tests.tcp_proxy import TcpProxy
 
 # Every table a test may write, emptied after it and compared by `stored`.
 TABLES = (IvrFallback, SiprecFallback, IvrFallbackHistory, IvrFallbackCounter,
@@ -115,6 +116,15 @@ def engines_closed(monkeypatch):
     yield
     for engine in made:
         engine.dispose()
+
+
+@pytest.fixture
+def proxy(database_url):
+    """A TCP proxy to the run's database, which a test can cut (tests/tcp_proxy.py)."""
+    target = make_url(database_url)
+    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
+    yield proxy
+    proxy.cut()
 
 
 @pytest.fixture(autouse=True)

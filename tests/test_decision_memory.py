@@ -18,7 +18,6 @@ from app.decision_memory import ENTRY_OVERHEAD_BYTES, DecisionMemory
 from app.storage.models import IvrFallback
 from tests.helpers import DOMAIN, ON_POSTGRES, PLATFORM, READ, SECRET, WRITE, bearer, \
     make_token
-from tests.tcp_proxy import TcpProxy
 
 needs_postgres = pytest.mark.skipif(
     not ON_POSTGRES, reason="an embedded SQLite database cannot become unreachable")
@@ -42,14 +41,6 @@ def body(address: str, mode: str = "always", **fields) -> dict:
 
 def remembered_count() -> float:
     return REGISTRY.get_sample_value("cache_remembered_decisions_total") or 0.0
-
-
-@pytest.fixture
-def proxy(database_url):
-    target = make_url(database_url)
-    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
-    yield proxy
-    proxy.cut()
 
 
 @pytest.fixture

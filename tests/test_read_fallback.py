@@ -41,14 +41,6 @@ def replica_reads() -> list[float]:
             - sample("cache_replica_read_lag_seconds_bucket", {"le": "0.5"})]
 
 
-@pytest.fixture
-def proxy(database_url):
-    target = make_url(database_url)
-    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
-    yield proxy
-    proxy.cut()
-
-
 def proxied(database_url: str, proxy: TcpProxy) -> str:
     return make_url(database_url).set(host="127.0.0.1", port=proxy.port) \
         .render_as_string(hide_password=False)
