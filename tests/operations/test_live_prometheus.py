@@ -101,8 +101,10 @@ def prometheus_and_server(tmp_path):
     migrate.upgrade(f"sqlite:///{database}")
     metrics = tmp_path / "metrics"
     metrics.mkdir()
+    # The memory of decisions off: the test needs decisions that fail while the database
+    # does, which a worker would otherwise answer from what it remembers.
     server = server_on(f"sqlite:///{database}", tmp_path, workers=WORKERS,
-                       CACHE_USAGE_FLUSH_SECONDS="1")
+                       CACHE_USAGE_FLUSH_SECONDS="1", CACHE_DECISION_MEMORY_SECONDS="0")
     # Its own folder for the workers' metric files, to count who answered what.
     server.env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
     prometheus = Prometheus(tmp_path, f"127.0.0.1:{server.port}")
