@@ -404,8 +404,6 @@ class Databases:
             _one_writer_at_a_time(self.primary)
         self.primary_reads = sessionmaker(_for_reads(primary_engine, pooler, timeouts),
                                           expire_on_commit=False)
-        # Reads whose size is the caller's: in transactions, under the statement timeout.
-        self.primary_lists = sessionmaker(primary_engine, expire_on_commit=False)
         self.primary_state = Tracked("primary", primary_engine, timeouts, "cache-db-probe")
         self.after_write: list = []  # see `after_write`
         self.replica = self.replica_reads = self.replica_state = None
@@ -529,11 +527,11 @@ def read_session(lookup: bool = True) -> Session:
     if databases.replica is None:
         if databases.primary_down:
             databases.primary_state.refuse()
-        factory = databases.primary_reads if lookup else databases.primary_lists
+        factory = databases.primary_reads if lookup else databases.primary
         g.db_read_session = g.db_primary_read_session = factory()
         return g.db_read_session
     if not databases.primary_down:
-        factory = databases.primary_reads if lookup else databases.primary_lists
+        factory = databases.primary_reads if lookup else databases.primary
         primary = g.db_primary_read_session = factory()
         try:
             primary.connection()
